@@ -1,0 +1,165 @@
+//! Pre-aggregated per-day counters.
+//!
+//! Every appointment contributes to exactly one day, the local date of its chain's `bookedAt`
+//! in the account's time zone, according to its own state (see [`contribution`]). A write's delta is
+//! `contribution(after) - contribution(before)`, so the stored counters always equal a recount
+//! from the appointments, whatever order events arrived in.
+
+use std::collections::BTreeMap;
+use std::ops::{AddAssign, Neg};
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::appointment::Appointment;
+use crate::domain::AppointmentStatus;
+
+/// The counts of one day. Chains are counted once, by their tip (the appointment not superseded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCounts {
+    /// Chains booked and not called off: live, completed or no-show.
+    pub booked: i64,
+    pub cancelled: i64,
+    pub rejected: i64,
+    /// Chains rescheduled at least once, whatever became of them.
+    pub rescheduled: i64,
+    pub no_shows: i64,
+    pub completed: i64,
+    pub pending: i64,
+    /// Booked chains with no lead.
+    pub unmatched: i64,
+}
+
+impl DayCounts {
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Every field with its name, for stores that keep one attribute per counter.
+    pub fn fields(&self) -> [(&'static str, i64); 8] {
+        [
+            ("booked", self.booked),
+            ("cancelled", self.cancelled),
+            ("rejected", self.rejected),
+            ("rescheduled", self.rescheduled),
+            ("noShows", self.no_shows),
+            ("completed", self.completed),
+            ("pending", self.pending),
+            ("unmatched", self.unmatched),
+        ]
+    }
+}
+
+impl AddAssign for DayCounts {
+    fn add_assign(&mut self, rhs: Self) {
+        self.booked += rhs.booked;
+        self.cancelled += rhs.cancelled;
+        self.rejected += rhs.rejected;
+        self.rescheduled += rhs.rescheduled;
+        self.no_shows += rhs.no_shows;
+        self.completed += rhs.completed;
+        self.pending += rhs.pending;
+        self.unmatched += rhs.unmatched;
+    }
+}
+
+impl Neg for DayCounts {
+    type Output = Self;
+
+    fn neg(self) -> Self {
+        Self {
+            booked: -self.booked,
+            cancelled: -self.cancelled,
+            rejected: -self.rejected,
+            rescheduled: -self.rescheduled,
+            no_shows: -self.no_shows,
+            completed: -self.completed,
+            pending: -self.pending,
+            unmatched: -self.unmatched,
+        }
+    }
+}
+
+/// What one appointment adds to the counters: its day and counts, or `None` when it does not
+/// speak for a chain (superseded).
+pub fn contribution(appointment: &Appointment, time_zone: Tz) -> Option<(NaiveDate, DayCounts)> {
+    if !appointment.is_chain_tip() {
+        return None;
+    }
+    let status = appointment.status();
+    let booked = status.counts_as_booked();
+    let one = |yes: bool| i64::from(yes);
+    let counts = DayCounts {
+        booked: one(booked),
+        cancelled: one(status == AppointmentStatus::Cancelled),
+        rejected: one(status == AppointmentStatus::Rejected),
+        rescheduled: one(appointment.predecessor().is_some()),
+        no_shows: one(status == AppointmentStatus::NoShow),
+        completed: one(status == AppointmentStatus::Completed),
+        pending: one(status == AppointmentStatus::Pending),
+        unmatched: one(booked && appointment.lead_id().is_none()),
+    };
+    let day = appointment
+        .booked_at()
+        .with_timezone(&time_zone)
+        .date_naive();
+    Some((day, counts))
+}
+
+/// Counter changes per day; days whose change nets to zero are left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CounterDelta(BTreeMap<NaiveDate, DayCounts>);
+
+impl CounterDelta {
+    /// Adds the change from `before` to `after` of one appointment.
+    pub fn record_change(
+        &mut self,
+        before: Option<&Appointment>,
+        after: &Appointment,
+        time_zone: Tz,
+    ) {
+        if let Some((day, counts)) = before.and_then(|b| contribution(b, time_zone)) {
+            self.add(day, -counts);
+        }
+        if let Some((day, counts)) = contribution(after, time_zone) {
+            self.add(day, counts);
+        }
+    }
+
+    pub fn add(&mut self, day: NaiveDate, counts: DayCounts) {
+        let entry = self.0.entry(day).or_default();
+        *entry += counts;
+        if entry.is_zero() {
+            self.0.remove(&day);
+        }
+    }
+
+    /// Merges another delta into this one.
+    pub fn absorb(&mut self, other: &CounterDelta) {
+        for (day, counts) in &other.0 {
+            self.add(*day, *counts);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, DayCounts)> + '_ {
+        self.0.iter().map(|(day, counts)| (*day, *counts))
+    }
+
+    /// The counters a set of appointments adds up to: what `recount` rebuilds.
+    pub fn recount<'a>(
+        appointments: impl IntoIterator<Item = &'a Appointment>,
+        time_zone: Tz,
+    ) -> Self {
+        let mut total = Self::default();
+        for appointment in appointments {
+            total.record_change(None, appointment, time_zone);
+        }
+        total
+    }
+}

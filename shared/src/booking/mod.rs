@@ -1,0 +1,16 @@
+//! Following a booking through its life: appointment state, the state machine and the counters
+//! it keeps.
+
+mod appointment;
+mod counters;
+mod machine;
+mod register;
+
+pub use appointment::Appointment;
+pub use counters::{CounterDelta, DayCounts, contribution};
+pub use machine::{
+    ApplyContext, MAX_CHAIN, Neighbourhood, NeighbourhoodLoader, Outcome, Transition, Write, apply,
+};
+
+#[cfg(test)]
+mod machine_tests;
