@@ -4,3 +4,4 @@
 pub mod booking;
 pub mod domain;
 pub mod matching;
+pub mod providers;
