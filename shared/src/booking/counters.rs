@@ -52,6 +52,25 @@ impl DayCounts {
     }
 }
 
+impl DayCounts {
+    /// Sets the field stored under `name` (see [`DayCounts::fields`]). Unknown names, written by
+    /// a newer build, are ignored.
+    pub fn set(&mut self, name: &str, value: i64) {
+        let field = match name {
+            "booked" => &mut self.booked,
+            "cancelled" => &mut self.cancelled,
+            "rejected" => &mut self.rejected,
+            "rescheduled" => &mut self.rescheduled,
+            "noShows" => &mut self.no_shows,
+            "completed" => &mut self.completed,
+            "pending" => &mut self.pending,
+            "unmatched" => &mut self.unmatched,
+            _ => return,
+        };
+        *field = value;
+    }
+}
+
 impl AddAssign for DayCounts {
     fn add_assign(&mut self, rhs: Self) {
         self.booked += rhs.booked;

@@ -102,7 +102,12 @@ impl fmt::Display for AppointmentId {
 pub struct LeadId(String);
 
 impl LeadId {
-    /// Wraps an id made by a store. Ids are short, URL-safe strings.
+    /// A new id: `ld_` and a ULID, so ids sort by creation time.
+    pub fn generate() -> Self {
+        Self(format!("ld_{}", ulid::Ulid::new()))
+    }
+
+    /// Reads an id back. Ids are short, URL-safe strings.
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
@@ -150,6 +155,13 @@ mod tests {
             BookingKey::parse(&"a".repeat(513)),
             Err(BookingKeyError::TooLong)
         );
+    }
+
+    #[test]
+    fn generated_lead_ids_are_unique_and_valid() {
+        let (a, b) = (LeadId::generate(), LeadId::generate());
+        assert_ne!(a, b);
+        assert_eq!(LeadId::parse(a.as_str()), Some(a));
     }
 
     #[test]

@@ -1,0 +1,260 @@
+//! An account: one team, its settings and its provider credentials.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::keys::{
+    API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, generate_secret,
+};
+use crate::domain::{AccountId, Region, Secret};
+
+/// Everything booking-tracker knows about one team. Stored as one document; fields added later
+/// take their defaults when older documents are read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    /// Days for metrics start at local midnight here.
+    #[serde(with = "tz_name")]
+    pub time_zone: Tz,
+    /// Numbers written without `+` are read in this country's plan.
+    pub phone_region: Region,
+    /// Create a lead from an unmatched attendee (default), or keep the booking unmatched.
+    #[serde(default = "yes")]
+    pub auto_create_leads: bool,
+    /// Browser origins allowed to fetch this account's metrics.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    pub calcom: CalcomSettings,
+    pub calendly: CalendlySettings,
+    pub api_key_hash: ApiKeyHash,
+    #[serde(default)]
+    pub labels: StatusLabels,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Counts the writes of this account; stores make each write conditional on it.
+    #[serde(default)]
+    pub revision: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalcomSettings {
+    /// Signs Cal.com's webhooks to us (`X-Cal-Signature-256`).
+    pub webhook_secret: Secret,
+    /// For the hourly sync (`GET /v2/bookings`).
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// Restricts the sync to these event types; empty means all.
+    #[serde(default)]
+    pub event_type_ids: Vec<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendlySettings {
+    /// Signs Calendly's webhooks to us (`Calendly-Webhook-Signature`).
+    pub signing_key: Secret,
+    /// Personal access token or OAuth token for the hourly sync.
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// Organization URI; looked up from `GET /users/me` when not set.
+    #[serde(default)]
+    pub organization: Option<String>,
+}
+
+/// The status labels written on leads (and to the team's sheet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusLabels {
+    pub booked: String,
+    pub cancelled: String,
+    pub no_show: String,
+}
+
+impl Default for StatusLabels {
+    fn default() -> Self {
+        Self {
+            booked: "CALL_BOOKED".into(),
+            cancelled: "CALL_CANCELLED".into(),
+            no_show: "NO_SHOW".into(),
+        }
+    }
+}
+
+/// The secrets of a new or rotated account, shown to the user once and never stored in clear
+/// (the API key) or never shown again (the webhook secrets).
+#[derive(Debug)]
+pub struct IssuedSecrets {
+    pub calcom_webhook_secret: Secret,
+    pub calendly_signing_key: Secret,
+    pub api_key: Secret,
+}
+
+/// What `accounts create` may set.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub name: Option<String>,
+    pub time_zone: Tz,
+    pub phone_region: Region,
+    pub auto_create_leads: bool,
+}
+
+impl NewAccount {
+    pub fn new(id: AccountId) -> Self {
+        Self {
+            id,
+            name: None,
+            time_zone: chrono_tz::Europe::London,
+            phone_region: Region::GB,
+            auto_create_leads: true,
+        }
+    }
+}
+
+/// Which secret to rotate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretKind {
+    Calcom,
+    Calendly,
+    Api,
+}
+
+impl Account {
+    /// A new account with freshly generated secrets.
+    pub fn create(new: NewAccount, now: DateTime<Utc>) -> (Account, IssuedSecrets) {
+        let secrets = IssuedSecrets {
+            calcom_webhook_secret: generate_secret(CALCOM_SECRET_PREFIX),
+            calendly_signing_key: generate_secret(CALENDLY_KEY_PREFIX),
+            api_key: generate_secret(API_KEY_PREFIX),
+        };
+        let account = Account {
+            name: new.name.unwrap_or_else(|| new.id.to_string()),
+            id: new.id,
+            time_zone: new.time_zone,
+            phone_region: new.phone_region,
+            auto_create_leads: new.auto_create_leads,
+            cors_origins: Vec::new(),
+            calcom: CalcomSettings {
+                webhook_secret: secrets.calcom_webhook_secret.clone(),
+                api_key: None,
+                event_type_ids: Vec::new(),
+            },
+            calendly: CalendlySettings {
+                signing_key: secrets.calendly_signing_key.clone(),
+                token: None,
+                organization: None,
+            },
+            api_key_hash: ApiKeyHash::of(secrets.api_key.expose()),
+            labels: StatusLabels::default(),
+            created_at: now,
+            updated_at: now,
+            revision: 0,
+        };
+        (account, secrets)
+    }
+
+    /// Replaces one secret with a fresh one and returns it (to show once).
+    pub fn rotate(&mut self, kind: SecretKind, now: DateTime<Utc>) -> Secret {
+        let secret = match kind {
+            SecretKind::Calcom => generate_secret(CALCOM_SECRET_PREFIX),
+            SecretKind::Calendly => generate_secret(CALENDLY_KEY_PREFIX),
+            SecretKind::Api => generate_secret(API_KEY_PREFIX),
+        };
+        match kind {
+            SecretKind::Calcom => self.calcom.webhook_secret = secret.clone(),
+            SecretKind::Calendly => self.calendly.signing_key = secret.clone(),
+            SecretKind::Api => self.api_key_hash = ApiKeyHash::of(secret.expose()),
+        }
+        self.updated_at = now;
+        secret
+    }
+
+    /// Has credentials the hourly sync can use.
+    pub fn has_provider_api_credentials(&self) -> bool {
+        self.calcom.api_key.is_some() || self.calendly.token.is_some()
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Time zones are stored by their IANA name.
+mod tz_name {
+    use chrono_tz::Tz;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_new_account_gets_defaults_and_fresh_secrets() {
+        let id = AccountId::parse("acme").unwrap();
+        let (account, secrets) = Account::create(NewAccount::new(id), now());
+        assert_eq!(account.name, "acme");
+        assert_eq!(account.time_zone, chrono_tz::Europe::London);
+        assert_eq!(account.phone_region, Region::GB);
+        assert!(account.auto_create_leads);
+        assert_eq!(
+            account.calcom.webhook_secret.expose(),
+            secrets.calcom_webhook_secret.expose()
+        );
+        assert!(
+            account
+                .api_key_hash
+                .matches(&ApiKeyHash::of(secrets.api_key.expose()))
+        );
+        assert!(!account.has_provider_api_credentials());
+    }
+
+    #[test]
+    fn the_stored_document_never_holds_the_api_key() {
+        let id = AccountId::parse("acme").unwrap();
+        let (account, secrets) = Account::create(NewAccount::new(id), now());
+        let doc = serde_json::to_string(&account).unwrap();
+        assert!(!doc.contains(secrets.api_key.expose()));
+        let back: Account = serde_json::from_str(&doc).unwrap();
+        assert_eq!(back.time_zone, account.time_zone);
+    }
+
+    #[test]
+    fn rotation_replaces_exactly_one_secret() {
+        let id = AccountId::parse("acme").unwrap();
+        let (mut account, secrets) = Account::create(NewAccount::new(id), now());
+        let fresh = account.rotate(SecretKind::Api, now());
+        assert!(
+            !account
+                .api_key_hash
+                .matches(&ApiKeyHash::of(secrets.api_key.expose()))
+        );
+        assert!(
+            account
+                .api_key_hash
+                .matches(&ApiKeyHash::of(fresh.expose()))
+        );
+        assert_eq!(
+            account.calcom.webhook_secret.expose(),
+            secrets.calcom_webhook_secret.expose()
+        );
+    }
+}

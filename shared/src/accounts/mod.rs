@@ -1,0 +1,11 @@
+//! Accounts: settings, provider credentials, generated secrets and API keys.
+
+mod account;
+mod keys;
+
+pub use account::{
+    Account, CalcomSettings, CalendlySettings, IssuedSecrets, NewAccount, SecretKind, StatusLabels,
+};
+pub use keys::{
+    API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, generate_secret,
+};

@@ -1,0 +1,281 @@
+//! The use-case "apply this booking event for this account": what webhooks and the sync call.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::accounts::Account;
+use crate::booking::{ApplyContext, Appointment, NeighbourhoodLoader, Outcome, Transition, apply};
+use crate::domain::{AppointmentId, Attendee, BookingEvent, LeadId};
+use crate::leads::{Lead, LeadSource, TimelineEntry};
+use crate::matching::{LeadMatch, NoMatchReason, match_lead};
+use crate::store::{ApplyBatch, Delivery, LeadLookup, LeadWrite, LookupClaim, Store, StoreError};
+
+/// How many times a write that lost a race is re-read and retried before giving up.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// What applying an event did.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub outcome: Outcome,
+    pub appointment: Appointment,
+    /// How the lead was chosen, when this event had to choose one.
+    pub lead_match: Option<LeadMatch>,
+}
+
+impl Applied {
+    pub fn appointment_id(&self) -> &AppointmentId {
+        self.appointment.id()
+    }
+
+    pub fn lead_id(&self) -> Option<&LeadId> {
+        self.appointment.lead_id()
+    }
+}
+
+/// Why an event could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Every attempt lost a race: the booking is being written very fast by others.
+    #[error("gave up after {MAX_ATTEMPTS} conflicting concurrent writes")]
+    Contention,
+}
+
+/// Applies `event` to `account` in one atomic write: the appointments it changes, their leads
+/// (matched by phone, then email, or created), lookup entries, counters, a timeline entry and,
+/// if given, the delivery-log entry. Applying the same event again changes nothing; losing a race
+/// to a concurrent writer re-reads and tries again.
+pub async fn apply_event(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    event: &BookingEvent,
+    delivery: Option<Delivery>,
+    now: DateTime<Utc>,
+) -> Result<Applied, ApplyError> {
+    for attempt in 0..MAX_ATTEMPTS {
+        match attempt_apply(store, account, event, delivery.clone(), now).await {
+            Err(StoreError::Conflict) => backoff(attempt).await,
+            other => return other.map_err(ApplyError::from),
+        }
+    }
+    Err(ApplyError::Contention)
+}
+
+/// A short randomised pause so racing writers stop colliding.
+async fn backoff(attempt: u32) {
+    let jitter = u64::from(getrandom::u32().unwrap_or(0) % 8);
+    let millis = (1u64 << attempt.min(6)) + jitter;
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
+async fn attempt_apply(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    event: &BookingEvent,
+    delivery: Option<Delivery>,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
+    let id = &account.id;
+    let mut loader = NeighbourhoodLoader::new(event);
+    while let Some(key) = loader.next_key() {
+        let appointment_id = AppointmentId::for_booking(event.provider, &key);
+        loader.supply(store.get_appointment(id, &appointment_id).await?);
+    }
+    let hood = loader.finish();
+
+    // The subject keeps its lead, or inherits its predecessor's; otherwise match the attendee.
+    let stored_subject = hood.subject.as_ref();
+    let inherited = stored_subject
+        .and_then(Appointment::lead_id)
+        .or_else(|| hood.predecessor.as_ref().and_then(Appointment::lead_id))
+        .cloned();
+    let attendee = merged_attendee(&event.attendee, stored_subject);
+    let (chosen, lookup, lead_match) = match inherited {
+        Some(lead) => (Some(lead), LeadLookup::default(), None),
+        None => {
+            let lookup = store
+                .find_leads(id, attendee.phone.as_ref(), attendee.email.as_ref())
+                .await?;
+            let decision = match_lead(
+                &attendee,
+                lookup.by_phone.as_slice(),
+                lookup.by_email.as_slice(),
+            );
+            let create = account.auto_create_leads
+                && decision == LeadMatch::NoMatch(NoMatchReason::NotFound);
+            let chosen = match decision.lead() {
+                Some(lead) => Some(lead.clone()),
+                None if create => Some(LeadId::generate()),
+                None => None,
+            };
+            (chosen, lookup, Some(decision))
+        }
+    };
+
+    let ctx = ApplyContext {
+        time_zone: account.time_zone,
+        lead: chosen.clone(),
+    };
+    let transition = apply(event, hood, &ctx);
+    if transition.writes.is_empty() {
+        if let Some(delivery) = delivery {
+            store
+                .record_delivery(id, &with_outcome(delivery, &transition))
+                .await?;
+        }
+        return Ok(Applied {
+            outcome: transition.outcome,
+            appointment: transition.subject,
+            lead_match,
+        });
+    }
+
+    let plan = LeadPlan {
+        created: lead_match
+            .as_ref()
+            .filter(|m| m.lead().is_none())
+            .and(chosen.as_ref()),
+        // Only a lead this event matched or created learns the attendee's details: the lookup
+        // just made says which details are free.
+        learns_contact: lead_match.is_some(),
+        attendee: &attendee,
+        lookup: &lookup,
+    };
+    let mut batch = ApplyBatch::default();
+    let (leads, claims) = leads_for(store, account, &transition, &plan, now).await?;
+    batch.leads = leads;
+    batch.claims = claims;
+    batch.counters = transition.counters.clone();
+    if let Some(entry) = timeline_entry(event, &transition) {
+        batch.timeline.push(entry);
+    }
+    batch.delivery = delivery.map(|d| with_outcome(d, &transition));
+    batch.appointments = transition.writes;
+    store.commit(id, &batch).await?;
+    Ok(Applied {
+        outcome: transition.outcome,
+        appointment: transition.subject,
+        lead_match,
+    })
+}
+
+/// The event's attendee, with what is already stored about the subject filling the gaps (a
+/// no-show event names nobody; the booking it is about did).
+fn merged_attendee(event: &Attendee, stored: Option<&Appointment>) -> Attendee {
+    let known = stored.map(Appointment::attendee).unwrap_or_default();
+    Attendee {
+        name: event.name.clone().or(known.name),
+        email: event.email.clone().or(known.email),
+        phone: event.phone.clone().or(known.phone),
+    }
+}
+
+/// How the subject's lead was decided.
+struct LeadPlan<'a> {
+    /// A lead made for this event's attendee (not yet stored).
+    created: Option<&'a LeadId>,
+    learns_contact: bool,
+    attendee: &'a Attendee,
+    lookup: &'a LeadLookup,
+}
+
+/// The lead writes for a transition, and the lookups they claim: every lead an appointment of it
+/// belongs to takes in the appointment's new state.
+async fn leads_for(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    transition: &Transition,
+    plan: &LeadPlan<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<LeadWrite>, Vec<LookupClaim>), StoreError> {
+    let mut leads: BTreeMap<LeadId, (Option<u64>, Lead)> = BTreeMap::new();
+    for write in &transition.writes {
+        let Some(lead_id) = write.after.lead_id() else {
+            continue;
+        };
+        if !leads.contains_key(lead_id) {
+            let loaded = if plan.created == Some(lead_id) {
+                None
+            } else {
+                store.get_lead(&account.id, lead_id).await?
+            };
+            let entry = match loaded {
+                Some(lead) => (Some(lead.revision), lead),
+                None => (None, Lead::new(lead_id.clone(), LeadSource::Booking, now)),
+            };
+            leads.insert(lead_id.clone(), entry);
+        }
+        if let Some((_, lead)) = leads.get_mut(lead_id) {
+            lead.record_booking(&write.after, &account.labels);
+        }
+    }
+
+    let mut claims = Vec::new();
+    let subject_lead = transition.subject.lead_id().filter(|_| plan.learns_contact);
+    if let Some((_, lead)) = subject_lead.and_then(|l| leads.get_mut(l)) {
+        let free = |owner: &Option<LeadId>| owner.as_ref().is_none_or(|o| o == &lead.id);
+        let offer = Attendee {
+            name: plan.attendee.name.clone(),
+            phone: plan
+                .attendee
+                .phone
+                .clone()
+                .filter(|_| free(&plan.lookup.by_phone)),
+            email: plan
+                .attendee
+                .email
+                .clone()
+                .filter(|_| free(&plan.lookup.by_email)),
+        };
+        let (phone, email) = lead.fill_contact(&offer);
+        claims.extend(phone.map(|p| LookupClaim::Phone(p, lead.id.clone())));
+        claims.extend(email.map(|e| LookupClaim::Email(e, lead.id.clone())));
+    }
+
+    let writes = leads
+        .into_values()
+        .map(|(before_revision, mut lead)| {
+            lead.updated_at = now;
+            lead.revision = before_revision.map_or(1, |r| r + 1);
+            LeadWrite {
+                before_revision,
+                after: lead,
+            }
+        })
+        .collect();
+    Ok((writes, claims))
+}
+
+/// The subject's lead gets an entry when the subject itself changed.
+fn timeline_entry(
+    event: &BookingEvent,
+    transition: &Transition,
+) -> Option<(LeadId, TimelineEntry)> {
+    let subject_written = transition
+        .writes
+        .first()
+        .is_some_and(|w| w.after.key() == &event.key);
+    let subject = &transition.subject;
+    let lead = subject.lead_id().filter(|_| subject_written)?;
+    Some((
+        lead.clone(),
+        TimelineEntry {
+            at: event.occurred_at,
+            appointment_id: subject.id().clone(),
+            provider: event.provider,
+            kind: event.kind,
+            trigger: event.trigger.clone(),
+            status: subject.status(),
+            start: subject.start(),
+        },
+    ))
+}
+
+fn with_outcome(mut delivery: Delivery, transition: &Transition) -> Delivery {
+    delivery.outcome = Some(transition.outcome.as_str().to_owned());
+    delivery.appointment_id = Some(transition.subject.id().clone());
+    delivery
+}

@@ -1,0 +1,166 @@
+//! A lead: a person the team is selling to, matched to bookings by phone or email.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::StatusLabels;
+use crate::booking::Appointment;
+use crate::domain::{AppointmentId, AppointmentStatus, Attendee, Email, LeadId, Phone, Provider};
+
+/// Where a lead came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSource {
+    /// `booking-tracker leads import`.
+    Import,
+    /// Created from an unmatched booking's attendee.
+    Booking,
+    /// Read from the team's Google Sheet.
+    Sheet,
+}
+
+/// One of the lead's bookings, as the lead sees it: the tip of a reschedule chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadBooking {
+    pub provider: Provider,
+    pub status: AppointmentStatus,
+    pub start: Option<DateTime<Utc>>,
+    /// When the chain was first booked.
+    pub booked_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lead {
+    pub id: LeadId,
+    pub name: Option<String>,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+    /// The team's status label (the sheet's `Contact_Status`). Imports and the sheet set it;
+    /// bookings set the account's booked / cancelled / no-show labels.
+    pub status: Option<String>,
+    pub source: LeadSource,
+    /// The lead's booking chains, by the id of each chain's tip.
+    #[serde(default)]
+    pub bookings: BTreeMap<AppointmentId, LeadBooking>,
+    /// The lead's row in the team's sheet, when it came from or was written to one.
+    #[serde(default)]
+    pub sheet_row: Option<u32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Counts the writes of this lead; stores make each write conditional on it.
+    #[serde(default)]
+    pub revision: u64,
+}
+
+impl Lead {
+    pub fn new(id: LeadId, source: LeadSource, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            name: None,
+            phone: None,
+            email: None,
+            status: None,
+            source,
+            bookings: BTreeMap::new(),
+            sheet_row: None,
+            created_at: now,
+            updated_at: now,
+            revision: 0,
+        }
+    }
+
+    /// Fills contact details the lead lacks from a booking's attendee. Returns the phone and
+    /// email newly set, which the caller must claim in the lookups.
+    pub fn fill_contact(&mut self, attendee: &Attendee) -> (Option<Phone>, Option<Email>) {
+        if self.name.is_none() {
+            self.name.clone_from(&attendee.name);
+        }
+        let phone = match (&self.phone, &attendee.phone) {
+            (None, Some(p)) => {
+                self.phone = Some(p.clone());
+                Some(p.clone())
+            }
+            _ => None,
+        };
+        let email = match (&self.email, &attendee.email) {
+            (None, Some(e)) => {
+                self.email = Some(e.clone());
+                Some(e.clone())
+            }
+            _ => None,
+        };
+        (phone, email)
+    }
+
+    /// Takes in an appointment's new state. Superseded appointments leave the lead's bookings;
+    /// their successor speaks for the chain.
+    pub fn record_booking(&mut self, appointment: &Appointment, labels: &StatusLabels) {
+        if appointment.is_chain_tip() {
+            self.bookings.insert(
+                appointment.id().clone(),
+                LeadBooking {
+                    provider: appointment.provider(),
+                    status: appointment.status(),
+                    start: appointment.start(),
+                    booked_at: appointment.booked_at(),
+                },
+            );
+        } else {
+            self.bookings.remove(appointment.id());
+        }
+        if let Some(label) = self.booking_label(labels) {
+            self.status = Some(label.to_owned());
+        }
+    }
+
+    /// The label the lead's bookings call for, if any: booked while any call is live; otherwise
+    /// cancelled or no-show after the latest booking ended that way. A completed call leaves the
+    /// label to the team.
+    fn booking_label<'a>(&self, labels: &'a StatusLabels) -> Option<&'a str> {
+        if self.bookings.values().any(|b| b.status.is_live()) {
+            return Some(&labels.booked);
+        }
+        match self.current_booking()?.1.status {
+            AppointmentStatus::Cancelled | AppointmentStatus::Rejected => Some(&labels.cancelled),
+            AppointmentStatus::NoShow => Some(&labels.no_show),
+            _ => None,
+        }
+    }
+
+    /// The booking that describes the lead now: the live one starting first, else the most
+    /// recently booked.
+    pub fn current_booking(&self) -> Option<(&AppointmentId, &LeadBooking)> {
+        let live = self
+            .bookings
+            .iter()
+            .filter(|(_, b)| b.status.is_live())
+            .min_by_key(|(id, b)| (b.start.is_none(), b.start, *id));
+        live.or_else(|| {
+            self.bookings
+                .iter()
+                .max_by_key(|(id, b)| (b.booked_at, *id))
+        })
+    }
+
+    /// When the lead's next call starts.
+    pub fn next_appointment(&self) -> Option<DateTime<Utc>> {
+        self.bookings
+            .values()
+            .filter(|b| b.status.is_live())
+            .filter_map(|b| b.start)
+            .min()
+    }
+
+    pub fn booking_status(&self) -> Option<AppointmentStatus> {
+        self.current_booking().map(|(_, b)| b.status)
+    }
+
+    /// When the current booking was set.
+    pub fn appointment_set_at(&self) -> Option<DateTime<Utc>> {
+        self.current_booking().map(|(_, b)| b.booked_at)
+    }
+}

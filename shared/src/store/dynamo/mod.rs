@@ -1,0 +1,144 @@
+//! The DynamoDB store: one table (see `table.rs` for its design and access patterns), every
+//! multi-record change one `TransactWriteItems` conditional on the revisions read.
+
+mod accounts;
+mod appointments;
+mod counters;
+mod deliveries;
+mod io;
+mod keys;
+mod leads;
+mod setup;
+mod sync_state;
+pub mod table;
+mod writes;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::store::{ReadStats, StoreError};
+
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+/// The DynamoDB store. Cheap to clone; clones share the SDK client.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+    stats: Arc<Stats>,
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    items_read: AtomicU64,
+    scans: AtomicU64,
+    read_capacity_milli: AtomicU64,
+}
+
+impl DynamoStore {
+    /// A store over `table`, using a client built once per process.
+    pub fn new(client: Client, table: impl Into<Arc<str>>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            stats: Arc::default(),
+        }
+    }
+
+    /// A store configured from the standard AWS environment (region, credentials, and
+    /// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local).
+    pub async fn from_env(table: impl Into<Arc<str>>) -> Self {
+        Self::new(Client::new(&load_aws_config().await), table)
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    /// What reads have cost since the store was made.
+    pub fn read_stats(&self) -> ReadStats {
+        ReadStats {
+            items: self.stats.items_read.load(Ordering::Relaxed),
+            full_scans: self.stats.scans.load(Ordering::Relaxed),
+            read_capacity_milli: self.stats.read_capacity_milli.load(Ordering::Relaxed),
+        }
+    }
+
+    fn count_read(&self, items: usize, capacity: Option<&ConsumedCapacity>) {
+        self.stats
+            .items_read
+            .fetch_add(items as u64, Ordering::Relaxed);
+        let units = capacity
+            .and_then(ConsumedCapacity::capacity_units)
+            .unwrap_or(0.0);
+        // Capacity comes in half units; thousandths keep it exact in an integer.
+        let milli = (units * 1000.0).round().max(0.0) as u64;
+        self.stats
+            .read_capacity_milli
+            .fetch_add(milli, Ordering::Relaxed);
+    }
+
+    fn error<E, R>(&self, err: SdkError<E, R>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match err.code() {
+            Some("ResourceNotFoundException") => StoreError::NotInitialised(format!(
+                "DynamoDB table {:?} does not exist; create it with `booking-tracker init`",
+                self.table
+            )),
+            Some("ConditionalCheckFailedException" | "TransactionConflictException") => {
+                StoreError::Conflict
+            }
+            _ => StoreError::Unavailable(format!("DynamoDB: {}", DisplayErrorContext(&err))),
+        }
+    }
+}
+
+/// The standard AWS configuration chain: environment, profile, instance or Lambda role. The
+/// endpoint comes from `AWS_ENDPOINT_URL_DYNAMODB` when set (DynamoDB Local).
+pub async fn load_aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+pub(super) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(super) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A document as an item, with its keys added.
+pub(super) fn item<T: Serialize>(doc: &T, keys: &[(&str, String)]) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(doc)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode item: {e}")))?;
+    for (name, value) in keys {
+        item.insert((*name).to_owned(), s(value.clone()));
+    }
+    Ok(item)
+}
+
+/// Reads a document back; key attributes are ignored.
+pub(super) fn doc<T: DeserializeOwned>(item: Item, what: &str) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+pub(super) fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+pub(super) fn string_attr(item: &Item, name: &str) -> Option<String> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Some(v.clone()),
+        _ => None,
+    }
+}

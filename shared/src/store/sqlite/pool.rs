@@ -1,0 +1,111 @@
+//! A small pool of SQLite connections, each used on a blocking thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+use crate::store::{ReadStats, StoreError, StoreResult};
+
+/// Connections open at once. SQLite takes one writer at a time, so more buy little.
+const MAX_CONNECTIONS: usize = 8;
+/// How long a write waits for another writer (another process included) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub(super) struct Pool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+    items_read: AtomicU64,
+    full_scan_steps: AtomicU64,
+}
+
+impl Pool {
+    pub(super) fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(MAX_CONNECTIONS),
+            items_read: AtomicU64::new(0),
+            full_scan_steps: AtomicU64::new(0),
+        }
+    }
+
+    pub(super) fn open_connection(&self) -> StoreResult<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| {
+            StoreError::Unavailable(format!("cannot open {}: {e}", self.path.display()))
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(storage)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(storage)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(storage)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(storage)?;
+        Ok(conn)
+    }
+
+    /// Runs `f` with a connection on a blocking thread.
+    pub(super) async fn run<T, F>(self: &std::sync::Arc<Self>, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut Connection, &Pool) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Unavailable("connection pool closed".into()))?;
+        let pool = std::sync::Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let idle = pool.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => pool.open_connection()?,
+            };
+            let result = f(&mut conn, &pool);
+            if let Ok(mut idle) = pool.idle.lock() {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    }
+
+    /// Counts what a read statement did, for the O(1)-lookup checks.
+    pub(super) fn count_read(&self, stmt: &rusqlite::Statement<'_>, rows: usize) {
+        let scans = stmt.get_status(rusqlite::StatementStatus::FullscanStep);
+        self.items_read.fetch_add(rows as u64, Ordering::Relaxed);
+        self.full_scan_steps
+            .fetch_add(u64::try_from(scans).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    pub(super) fn read_stats(&self) -> ReadStats {
+        ReadStats {
+            items: self.items_read.load(Ordering::Relaxed),
+            full_scans: self.full_scan_steps.load(Ordering::Relaxed),
+            read_capacity_milli: 0,
+        }
+    }
+}
+
+/// Maps a SQLite error: a busy or locked database is unavailable for now, a constraint means a
+/// concurrent writer got there first.
+pub(super) fn storage(error: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => StoreError::Conflict,
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable("the database is busy".into())
+        }
+        _ => StoreError::Unavailable(error.to_string()),
+    }
+}

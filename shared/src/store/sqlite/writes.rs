@@ -1,0 +1,181 @@
+//! The conditional writes every SQLite transaction is made of. Each one fails with `Conflict`
+//! when the record is not as it was read, so the caller's whole transaction rolls back.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::pool::storage;
+use super::{int, to_doc, ts};
+use crate::booking::{CounterDelta, Write};
+use crate::leads::TimelineEntry;
+use crate::store::{Delivery, LeadWrite, LookupClaim, StoreError, StoreResult};
+
+pub(super) fn appointment(tx: &Transaction<'_>, account: &str, write: &Write) -> StoreResult<()> {
+    let a = &write.after;
+    let live_start = a.start().filter(|_| a.status().is_live()).map(ts);
+    let values = params![
+        account,
+        a.id().as_str(),
+        a.status().as_str(),
+        ts(a.booked_at()),
+        a.lead_id().map(|l| l.as_str()),
+        live_start,
+        to_doc(a)?,
+        int(a.revision()),
+    ];
+    let changed = match &write.before {
+        // A concurrent creator makes the insert violate the primary key: a conflict.
+        None => tx.execute(
+            "INSERT INTO appointments \
+             (account_id, id, status, booked_at, lead_id, live_start, doc, revision) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            values,
+        ),
+        Some(before) => tx.execute(
+            &format!(
+                "UPDATE appointments SET status = ?3, booked_at = ?4, lead_id = ?5, \
+                 live_start = ?6, doc = ?7, revision = ?8 \
+                 WHERE account_id = ?1 AND id = ?2 AND revision = {}",
+                before.revision()
+            ),
+            values,
+        ),
+    }
+    .map_err(storage)?;
+    expect_one(changed)
+}
+
+pub(super) fn lead(tx: &Transaction<'_>, account: &str, write: &LeadWrite) -> StoreResult<()> {
+    let lead = &write.after;
+    let doc = to_doc(lead)?;
+    let changed = match write.before_revision {
+        None => tx.execute(
+            "INSERT INTO leads (account_id, id, doc, revision) VALUES (?1, ?2, ?3, ?4)",
+            params![account, lead.id.as_str(), doc, int(lead.revision)],
+        ),
+        Some(before) => tx.execute(
+            "UPDATE leads SET doc = ?3, revision = ?4 \
+             WHERE account_id = ?1 AND id = ?2 AND revision = ?5",
+            params![
+                account,
+                lead.id.as_str(),
+                doc,
+                int(lead.revision),
+                int(before)
+            ],
+        ),
+    }
+    .map_err(storage)?;
+    expect_one(changed)
+}
+
+fn lookup_key(claim: &LookupClaim) -> (&'static str, &str, &str) {
+    match claim {
+        LookupClaim::Phone(phone, lead) => ("phone", phone.as_str(), lead.as_str()),
+        LookupClaim::Email(email, lead) => ("email", email.as_str(), lead.as_str()),
+    }
+}
+
+/// Takes a phone or email for a lead; `Conflict` if another lead holds it.
+pub(super) fn claim(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) -> StoreResult<()> {
+    let (kind, value, lead) = lookup_key(claim);
+    let owner: Option<String> = tx
+        .query_row(
+            "SELECT lead_id FROM lead_lookups WHERE account_id = ?1 AND kind = ?2 AND value = ?3",
+            params![account, kind, value],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(storage)?;
+    match owner {
+        Some(owner) if owner == lead => Ok(()),
+        Some(_) => Err(StoreError::Conflict),
+        None => tx
+            .execute(
+                "INSERT INTO lead_lookups (account_id, kind, value, lead_id) VALUES (?1, ?2, ?3, ?4)",
+                params![account, kind, value, lead],
+            )
+            .map(drop)
+            .map_err(storage),
+    }
+}
+
+/// Gives up a phone or email the lead no longer has (only if the lead still holds it).
+pub(super) fn release(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) -> StoreResult<()> {
+    let (kind, value, lead) = lookup_key(claim);
+    tx.execute(
+        "DELETE FROM lead_lookups \
+         WHERE account_id = ?1 AND kind = ?2 AND value = ?3 AND lead_id = ?4",
+        params![account, kind, value, lead],
+    )
+    .map(drop)
+    .map_err(storage)
+}
+
+pub(super) fn counters(
+    tx: &Transaction<'_>,
+    account: &str,
+    delta: &CounterDelta,
+) -> StoreResult<()> {
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO day_counts (account_id, day, name, value) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (account_id, day, name) DO UPDATE SET value = value + excluded.value",
+        )
+        .map_err(storage)?;
+    for (day, counts) in delta.days() {
+        let day = day.to_string();
+        for (name, value) in counts.fields().into_iter().filter(|(_, v)| *v != 0) {
+            stmt.execute(params![account, day, name, value])
+                .map_err(storage)?;
+        }
+    }
+    Ok(())
+}
+
+/// Timeline entries are keyed by their event, so writing one twice keeps one.
+pub(super) fn timeline(
+    tx: &Transaction<'_>,
+    account: &str,
+    lead: &str,
+    entry: &TimelineEntry,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO lead_timeline (account_id, lead_id, entry_key, doc) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![account, lead, entry.key(), to_doc(entry)?],
+    )
+    .map(drop)
+    .map_err(storage)
+}
+
+pub(super) fn delivery(
+    tx: &Transaction<'_>,
+    account: &str,
+    delivery: &Delivery,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO deliveries (account_id, id, expires_at, doc) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            account,
+            delivery.id,
+            delivery.expires_at.timestamp(),
+            to_doc(delivery)?
+        ],
+    )
+    .map_err(storage)?;
+    // Expired entries go as new ones arrive; the index makes this a short range delete.
+    tx.execute(
+        "DELETE FROM deliveries WHERE expires_at < ?1",
+        params![delivery.received_at.timestamp()],
+    )
+    .map(drop)
+    .map_err(storage)
+}
+
+fn expect_one(changed: usize) -> StoreResult<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
