@@ -2,7 +2,15 @@
 //!
 //! Test support: a missing fixture is a broken checkout, so these helpers panic rather than
 //! return errors.
-#![allow(clippy::panic, clippy::expect_used)]
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stderr
+)]
+
+pub mod histories;
+pub mod stores;
 
 use std::path::PathBuf;
 
