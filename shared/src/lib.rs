@@ -3,9 +3,14 @@
 
 pub mod accounts;
 pub mod booking;
+pub mod clock;
 pub mod domain;
+pub mod http;
 pub mod ingest;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod leads;
 pub mod matching;
 pub mod providers;
 pub mod store;
+pub mod webhooks;

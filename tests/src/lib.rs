@@ -9,6 +9,7 @@
     clippy::print_stderr
 )]
 
+pub mod events;
 pub mod histories;
 pub mod stores;
 

@@ -142,6 +142,14 @@ impl<S> Harness<S> {
         }
     }
 
+    /// The SQLite file, for tests that reach beneath the store.
+    pub fn dump_path(&self) -> Option<PathBuf> {
+        match &self.raw {
+            Raw::Sqlite { path, .. } => Some(path.clone()),
+            Raw::Dynamo { .. } => None,
+        }
+    }
+
     pub fn is_dynamodb(&self) -> bool {
         matches!(self.raw, Raw::Dynamo { .. })
     }

@@ -201,6 +201,11 @@ pub trait SyncStates: Send + Sync {
     async fn save_sync_state(&self, account: &AccountId, state: &SyncState) -> StoreResult<()>;
 }
 
+/// All the store traits, for code that calls store methods on a concrete store type.
+pub mod prelude {
+    pub use super::{Accounts, Appointments, Counters, Deliveries, Leads, Store, SyncStates};
+}
+
 /// Everything booking-tracker keeps.
 pub trait Store: Accounts + Leads + Appointments + Counters + Deliveries + SyncStates {}
 

@@ -1,0 +1,10 @@
+//! The Calendly webhook Lambda function: wiring only.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::serve(
+        shared::lambda::webhook_service,
+        |service, request| async move { calendly_webhook::handle(&service, request).await },
+    )
+    .await
+}

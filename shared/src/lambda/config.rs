@@ -1,0 +1,96 @@
+//! The functions' configuration, read once at start-up. A missing or bad variable stops the
+//! function before it takes a request, naming the variable.
+
+use std::time::Duration;
+
+use crate::providers::calendly::DEFAULT_TOLERANCE;
+
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    /// `TABLE_NAME`: the DynamoDB table.
+    pub table: String,
+    /// `CALENDLY_SIGNATURE_TOLERANCE_SECONDS` (default 300).
+    pub calendly_tolerance: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is {value:?}: {problem}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        problem: &'static str,
+    },
+}
+
+impl FunctionConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        const TABLE: &str = "TABLE_NAME";
+        const TOLERANCE: &str = "CALENDLY_SIGNATURE_TOLERANCE_SECONDS";
+        let table = get(TABLE)
+            .filter(|t| !t.trim().is_empty())
+            .ok_or(ConfigError::Missing(TABLE))?;
+        let calendly_tolerance = match get(TOLERANCE) {
+            None => DEFAULT_TOLERANCE,
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs)
+                .ok_or(ConfigError::Invalid {
+                    name: TOLERANCE,
+                    value,
+                    problem: "expected a positive number of seconds",
+                })?,
+        };
+        Ok(Self {
+            table,
+            calendly_tolerance,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn a_missing_table_name_is_named() {
+        let err = FunctionConfig::from_lookup(lookup(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable TABLE_NAME is not set"
+        );
+    }
+
+    #[test]
+    fn tolerance_defaults_and_is_validated() {
+        let config = FunctionConfig::from_lookup(lookup(&[("TABLE_NAME", "bt")])).unwrap();
+        assert_eq!(config.calendly_tolerance, Duration::from_secs(300));
+        let vars = [
+            ("TABLE_NAME", "bt"),
+            ("CALENDLY_SIGNATURE_TOLERANCE_SECONDS", "soon"),
+        ];
+        let err = FunctionConfig::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("CALENDLY_SIGNATURE_TOLERANCE_SECONDS")
+        );
+    }
+}

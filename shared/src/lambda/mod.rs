@@ -1,0 +1,75 @@
+//! What every Lambda function's `main.rs` shares: tracing, configuration, clients built once per
+//! cold start, and the adapter between `lambda_http` and the framework-neutral handlers. The
+//! local server builds `lambda_http::Request`s too, so it runs the very same handlers.
+
+mod config;
+
+pub use config::{ConfigError, FunctionConfig};
+
+use std::future::Future;
+use std::sync::Arc;
+
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
+
+use crate::clock::SystemClock;
+use crate::domain::Provider;
+use crate::http::HttpResponse;
+use crate::store::Store;
+use crate::store::dynamo::DynamoStore;
+use crate::webhooks::{WebhookRequest, WebhookService};
+
+/// Runs a function: tracing, configuration (failing fast), the state built once by `build`, then
+/// each request through `handler`.
+pub async fn serve<T, B, BF, H, HF>(build: B, handler: H) -> Result<(), lambda_http::Error>
+where
+    T: Send + Sync + 'static,
+    B: FnOnce(FunctionConfig) -> BF,
+    BF: Future<Output = T>,
+    H: Fn(Arc<T>, Request) -> HF,
+    HF: Future<Output = Response<Body>> + Send,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let config = FunctionConfig::from_env()?;
+    let state = Arc::new(build(config).await);
+    lambda_http::run(service_fn(|request| {
+        let response = handler(Arc::clone(&state), request);
+        async move { Ok::<_, std::convert::Infallible>(response.await) }
+    }))
+    .await
+}
+
+/// The webhook service over the configured DynamoDB table.
+pub async fn webhook_service(config: FunctionConfig) -> WebhookService<DynamoStore> {
+    WebhookService {
+        store: Arc::new(DynamoStore::from_env(config.table).await),
+        clock: Arc::new(SystemClock),
+        calendly_tolerance: config.calendly_tolerance,
+    }
+}
+
+/// Handles a webhook request for `provider`: the account comes from the `{accountId}` path
+/// parameter, or the `x-account-id` header on the compatibility routes; the body arrives
+/// base64-decoded already.
+pub async fn webhook<S: Store + ?Sized>(
+    service: &WebhookService<S>,
+    provider: Provider,
+    request: &Request,
+) -> Response<Body> {
+    let path_account = request
+        .path_parameters_ref()
+        .and_then(|params| params.first("accountId"));
+    let response = service
+        .receive(WebhookRequest {
+            provider,
+            path_account,
+            headers: request.headers(),
+            body: request.body().as_ref(),
+        })
+        .await;
+    into_lambda(response)
+}
+
+pub fn into_lambda(response: HttpResponse) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::Text(body))
+}

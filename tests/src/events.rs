@@ -1,0 +1,249 @@
+//! The sample API Gateway events in `events/`: made from the provider samples, signed with the
+//! documented demo secrets. `cargo run -p integration-tests --bin regenerate-events` rewrites the
+//! files; a test checks they are current.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use shared::domain::Secret;
+use shared::providers::{calcom, calendly};
+
+use crate::{compact, provider_fixture};
+
+/// The account the sample events are for.
+pub const DEMO_ACCOUNT: &str = "demo";
+/// The demo account's Cal.com webhook secret. For samples only; never use it for a real account.
+pub const DEMO_CALCOM_SECRET: &str = "calsec_demo_only_not_for_real_accounts";
+/// The demo account's Calendly signing key. For samples only.
+pub const DEMO_CALENDLY_KEY: &str = "clysec_demo_only_not_for_real_accounts";
+
+/// One event file: its name and content.
+#[derive(Debug, Clone)]
+pub struct SampleEvent {
+    pub file: String,
+    pub json: Value,
+    /// When its signature was made (Calendly): the clock a test must hold to accept it.
+    pub signed_at: DateTime<Utc>,
+}
+
+/// How a sample is delivered.
+#[derive(Clone, Copy)]
+enum Delivery {
+    Signed,
+    WrongSecret,
+    Base64,
+    CompatRoute,
+}
+
+pub fn webhook_events() -> Vec<SampleEvent> {
+    let mut out = Vec::new();
+    for (name, fixture) in [
+        ("created", "calcom-booking-created.json"),
+        (
+            "created-phone-only",
+            "calcom-booking-created-phone-only.json",
+        ),
+        ("requested", "calcom-booking-requested.json"),
+        ("rescheduled", "calcom-booking-rescheduled.json"),
+        ("cancelled", "calcom-booking-cancelled.json"),
+        ("meeting-ended", "calcom-meeting-ended.json"),
+        ("no-show", "calcom-no-show.json"),
+        ("ping", "calcom-ping.json"),
+    ] {
+        out.push(calcom_event(
+            &format!("calcom-{name}.json"),
+            fixture,
+            Delivery::Signed,
+        ));
+    }
+    out.push(calcom_event(
+        "calcom-bad-signature.json",
+        "calcom-booking-created.json",
+        Delivery::WrongSecret,
+    ));
+    out.push(calcom_event(
+        "calcom-base64-body.json",
+        "calcom-booking-created.json",
+        Delivery::Base64,
+    ));
+    out.push(calcom_event(
+        "calcom-compat-route.json",
+        "calcom-booking-created.json",
+        Delivery::CompatRoute,
+    ));
+    for (name, fixture) in [
+        ("created", "calendly-invitee-created.json"),
+        ("canceled", "calendly-invitee-canceled.json"),
+        (
+            "rescheduled-canceled",
+            "calendly-invitee-canceled-rescheduled.json",
+        ),
+        (
+            "rescheduled-created",
+            "calendly-invitee-created-rescheduled.json",
+        ),
+        ("no-show", "calendly-no-show-created.json"),
+    ] {
+        out.push(calendly_event(
+            &format!("calendly-{name}.json"),
+            fixture,
+            Delivery::Signed,
+        ));
+    }
+    out.push(calendly_event(
+        "calendly-bad-signature.json",
+        "calendly-invitee-created.json",
+        Delivery::WrongSecret,
+    ));
+    out.push(calendly_event(
+        "calendly-base64-body.json",
+        "calendly-invitee-created.json",
+        Delivery::Base64,
+    ));
+    out.push(calendly_event(
+        "calendly-compat-route.json",
+        "calendly-invitee-created.json",
+        Delivery::CompatRoute,
+    ));
+    out
+}
+
+fn calcom_event(file: &str, fixture: &str, delivery: Delivery) -> SampleEvent {
+    // Cal.com sends compact JSON.stringify output.
+    let body = compact(&provider_fixture(fixture));
+    let secret = match delivery {
+        Delivery::WrongSecret => Secret::new("calsec_not_the_demo_secret"),
+        _ => Secret::new(DEMO_CALCOM_SECRET),
+    };
+    let signature = calcom::sign(&secret, &body);
+    let sent_at = envelope_time(&body, "createdAt");
+    SampleEvent {
+        file: file.to_owned(),
+        json: gateway_event(
+            "calcom",
+            delivery,
+            &[
+                ("x-cal-signature-256", signature),
+                ("x-cal-webhook-version", "2021-10-20".into()),
+            ],
+            &body,
+            sent_at,
+        ),
+        signed_at: sent_at,
+    }
+}
+
+fn calendly_event(file: &str, fixture: &str, delivery: Delivery) -> SampleEvent {
+    let body = compact(&provider_fixture(fixture));
+    let key = match delivery {
+        Delivery::WrongSecret => Secret::new("clysec_not_the_demo_key"),
+        _ => Secret::new(DEMO_CALENDLY_KEY),
+    };
+    let sent_at = envelope_time(&body, "created_at");
+    let header = calendly::sign(&key, sent_at.timestamp(), &body);
+    SampleEvent {
+        file: file.to_owned(),
+        json: gateway_event(
+            "calendly",
+            delivery,
+            &[("calendly-webhook-signature", header)],
+            &body,
+            sent_at,
+        ),
+        signed_at: sent_at,
+    }
+}
+
+fn envelope_time(body: &[u8], field: &str) -> DateTime<Utc> {
+    let value: Value = serde_json::from_slice(body).expect("fixture is JSON");
+    value[field]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
+}
+
+/// An API Gateway HTTP API (payload format 2.0) event, header names lowercased as API Gateway
+/// delivers them.
+fn gateway_event(
+    provider: &str,
+    delivery: Delivery,
+    signature: &[(&str, String)],
+    body: &[u8],
+    at: DateTime<Utc>,
+) -> Value {
+    let (route, path, params) = match delivery {
+        Delivery::CompatRoute => (
+            format!("POST /api/webhooks/calendar/{provider}"),
+            format!("/api/webhooks/calendar/{provider}"),
+            Value::Null,
+        ),
+        _ => (
+            format!("POST /webhooks/{provider}/{{accountId}}"),
+            format!("/webhooks/{provider}/{DEMO_ACCOUNT}"),
+            json!({ "accountId": DEMO_ACCOUNT }),
+        ),
+    };
+    let mut headers = serde_json::Map::new();
+    headers.insert("content-type".into(), json!("application/json"));
+    headers.insert("content-length".into(), json!(body.len().to_string()));
+    headers.insert(
+        "user-agent".into(),
+        json!(if provider == "calcom" {
+            "node"
+        } else {
+            "Calendly-Webhook"
+        }),
+    );
+    for (name, value) in signature {
+        headers.insert((*name).into(), json!(value));
+    }
+    if matches!(delivery, Delivery::CompatRoute) {
+        headers.insert("x-account-id".into(), json!(DEMO_ACCOUNT));
+    }
+    let (body, encoded) = match delivery {
+        Delivery::Base64 => (base64::engine::general_purpose::STANDARD.encode(body), true),
+        _ => (String::from_utf8_lossy(body).into_owned(), false),
+    };
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route,
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "bktracker",
+            "domainName": "bktracker.execute-api.eu-west-2.amazonaws.com",
+            "domainPrefix": "bktracker",
+            "http": {
+                "method": "POST",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": "sample"
+            },
+            "requestId": format!("sample-{}", at.timestamp()),
+            "routeKey": route,
+            "stage": "$default",
+            "time": at.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "timeEpoch": at.timestamp_millis()
+        },
+        "body": body,
+        "isBase64Encoded": encoded
+    });
+    if !params.is_null() {
+        event["pathParameters"] = params;
+    }
+    event
+}
+
+/// The event file as written: pretty JSON and a final newline.
+pub fn render(event: &SampleEvent) -> String {
+    let mut text = serde_json::to_string_pretty(&event.json).expect("serialisable");
+    text.push('\n');
+    text
+}
+
+pub fn events_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
