@@ -12,8 +12,14 @@ use crate::leads::{Lead, LeadSource, TimelineEntry};
 use crate::matching::{LeadMatch, NoMatchReason, match_lead};
 use crate::store::{ApplyBatch, Delivery, LeadLookup, LeadWrite, LookupClaim, Store, StoreError};
 
-/// How many times a write that lost a race is re-read and retried before giving up.
-pub const MAX_ATTEMPTS: u32 = 8;
+/// How many times a write that lost a race is re-read and retried before giving up. With the
+/// backoff below, all the attempts together wait at most about two seconds: enough for dozens of
+/// writers racing on one booking, well inside a webhook's time budget.
+pub const MAX_ATTEMPTS: u32 = 25;
+
+/// The backoff's first ceiling and its cap.
+const BACKOFF_BASE_MS: u64 = 2;
+const BACKOFF_CAP_MS: u64 = 128;
 
 /// What applying an event did.
 #[derive(Clone, Debug)]
@@ -64,10 +70,11 @@ pub async fn apply_event(
     Err(ApplyError::Contention)
 }
 
-/// A short randomised pause so racing writers stop colliding.
+/// "Full jitter" backoff: a random pause up to an exponentially growing, capped ceiling, so
+/// writers that collided spread out instead of colliding again.
 async fn backoff(attempt: u32) {
-    let jitter = u64::from(getrandom::u32().unwrap_or(0) % 8);
-    let millis = (1u64 << attempt.min(6)) + jitter;
+    let ceiling = (BACKOFF_BASE_MS << attempt.min(16)).min(BACKOFF_CAP_MS);
+    let millis = u64::from(getrandom::u32().unwrap_or(0)) % (ceiling + 1);
     tokio::time::sleep(Duration::from_millis(millis)).await;
 }
 
