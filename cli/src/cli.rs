@@ -1,0 +1,221 @@
+//! The command line (SPEC §4).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::store_url::StoreUrl;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "booking-tracker",
+    version,
+    about = "Every Cal.com and Calendly booking, where a sales team looks.",
+    after_help = "Start locally: booking-tracker serve   (SQLite in ./booking-tracker.db)"
+)]
+pub struct Cli {
+    /// Where data lives: sqlite:PATH or dynamodb:TABLE (AWS settings from the environment;
+    /// AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local).
+    #[arg(
+        long,
+        global = true,
+        env = "BOOKING_TRACKER_STORE",
+        default_value = "sqlite:booking-tracker.db"
+    )]
+    pub store: StoreUrl,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the store if missing: the SQLite schema, or the DynamoDB table with its indexes
+    /// and TTL. Idempotent.
+    Init,
+    /// Run every route locally, on the same handlers as the Lambda functions.
+    Serve(ServeArgs),
+    /// Create, show, change and rotate the secrets of accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Import and list leads.
+    #[command(subcommand)]
+    Leads(LeadsCommand),
+    /// Add and list appointments.
+    #[command(subcommand)]
+    Appointments(AppointmentsCommand),
+    /// Show an account's webhook delivery log (the last 30 days).
+    Deliveries {
+        account: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Sign a payload the way a provider would, to test a webhook by hand.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one and prints it).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account; its secrets are printed once.
+    Create(CreateAccountArgs),
+    /// Show an account's settings (never its secrets).
+    Show { account: String },
+    /// List accounts.
+    List,
+    /// Change an account's settings and provider credentials.
+    Update(UpdateAccountArgs),
+    /// Replace one secret with a fresh one, printed once.
+    Rotate {
+        account: String,
+        #[arg(long, value_enum)]
+        secret: SecretArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateAccountArgs {
+    pub account: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// IANA time zone: days in metrics start at local midnight here.
+    #[arg(long, default_value = "Europe/London")]
+    pub timezone: String,
+    /// Country whose numbering plan reads phone numbers written without +.
+    #[arg(long, default_value = "GB")]
+    pub phone_region: String,
+    /// Keep unmatched bookings unmatched instead of creating a lead from the attendee.
+    #[arg(long)]
+    pub no_auto_create_leads: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateAccountArgs {
+    pub account: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub timezone: Option<String>,
+    #[arg(long)]
+    pub phone_region: Option<String>,
+    /// A browser origin allowed to fetch metrics (repeatable; replaces the list).
+    #[arg(long = "cors-origin", value_name = "URL")]
+    pub cors_origins: Vec<String>,
+    /// Remove every CORS origin.
+    #[arg(long, conflicts_with = "cors_origins")]
+    pub clear_cors_origins: bool,
+    #[arg(long, overrides_with = "no_auto_create_leads")]
+    pub auto_create_leads: bool,
+    #[arg(long)]
+    pub no_auto_create_leads: bool,
+    /// Cal.com API key (cal_live_...) for the hourly sync.
+    #[arg(long, value_name = "KEY")]
+    pub calcom_api_key: Option<String>,
+    /// Restrict the Cal.com sync to these event type ids (comma-separated; empty for all).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', num_args = 0..)]
+    pub calcom_event_type_ids: Option<Vec<u64>>,
+    /// The secret set on the Cal.com webhook, if you chose your own.
+    #[arg(long, value_name = "SECRET")]
+    pub calcom_webhook_secret: Option<String>,
+    /// Calendly personal access token or OAuth token for the hourly sync.
+    #[arg(long, value_name = "TOKEN")]
+    pub calendly_token: Option<String>,
+    /// Calendly organization URI (looked up from the token when not set).
+    #[arg(long, value_name = "URI")]
+    pub calendly_organization: Option<String>,
+    /// The signing key of the Calendly webhook subscription, if you chose your own.
+    #[arg(long, value_name = "KEY")]
+    pub calendly_signing_key: Option<String>,
+    /// Status label written on leads with a live booking.
+    #[arg(long, value_name = "LABEL")]
+    pub booked_label: Option<String>,
+    /// Status label written on leads whose booking was cancelled.
+    #[arg(long, value_name = "LABEL")]
+    pub cancelled_label: Option<String>,
+    /// Status label written on leads who did not show.
+    #[arg(long, value_name = "LABEL")]
+    pub no_show_label: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SecretArg {
+    Calcom,
+    Calendly,
+    Api,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// Import leads from a CSV file with a header row: name, phone, email, status (any case,
+    /// any order; first_name/last_name also work).
+    Import { account: String, file: PathBuf },
+    /// List an account's leads.
+    List { account: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppointmentsCommand {
+    /// Record a booking made outside Cal.com and Calendly.
+    Add(AddAppointmentArgs),
+    /// List an account's appointments.
+    List {
+        account: String,
+        /// Only live appointments yet to start, soonest first.
+        #[arg(long)]
+        upcoming: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddAppointmentArgs {
+    pub account: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// When the call starts (RFC 3339, e.g. 2026-03-10T14:00:00Z).
+    #[arg(long)]
+    pub at: DateTime<Utc>,
+    /// How long the call lasts, in minutes.
+    #[arg(long, default_value_t = 30)]
+    pub minutes: u32,
+    #[arg(long)]
+    pub event_type: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Print the signature header a provider would send with FILE's bytes.
+    Sign(SignArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("provider").required(true).args(["calcom", "calendly"])))]
+pub struct SignArgs {
+    #[arg(long)]
+    pub calcom: bool,
+    #[arg(long)]
+    pub calendly: bool,
+    /// The webhook secret (Cal.com) or signing key (Calendly).
+    #[arg(long)]
+    pub secret: String,
+    pub file: PathBuf,
+}

@@ -1,0 +1,76 @@
+//! One module per command group; each takes the store URL and whether to print JSON.
+
+mod accounts;
+mod appointments;
+mod deliveries;
+mod leads;
+mod webhook;
+
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use shared::accounts::Account;
+use shared::domain::AccountId;
+use shared::store::Store;
+
+use crate::cli::{Cli, Command};
+use crate::output;
+use crate::store_url::StoreUrl;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Cli {
+        store: url,
+        json,
+        command,
+    } = cli;
+    match command {
+        Command::Init => {
+            let done = url.init().await?;
+            if json {
+                output::json(
+                    &serde_json::json!({"ok": true, "store": url.to_string(), "message": done}),
+                );
+            } else {
+                output::line(done);
+            }
+            Ok(())
+        }
+        Command::Serve(args) => crate::serve::run(&url, args, json).await,
+        Command::Webhook(command) => webhook::run(command, json),
+        Command::Accounts(command) => accounts::run(&*open(&url).await?, command, json).await,
+        Command::Leads(command) => leads::run(&*open(&url).await?, command, json).await,
+        Command::Appointments(command) => {
+            appointments::run(&*open(&url).await?, command, json).await
+        }
+        Command::Deliveries { account, limit } => {
+            deliveries::run(&*open(&url).await?, &account, limit, json).await
+        }
+    }
+}
+
+async fn open(url: &StoreUrl) -> anyhow::Result<Arc<dyn Store>> {
+    url.open()
+        .await
+        .with_context(|| format!("cannot open the store {url}"))
+}
+
+/// The account a command names, or an error that says how to create it.
+pub(crate) async fn load_account(store: &dyn Store, raw: &str) -> anyhow::Result<Account> {
+    let id = AccountId::parse(raw).map_err(|e| anyhow!("{raw:?} is not an account id: {e}"))?;
+    store.get_account(&id).await?.ok_or_else(|| {
+        anyhow!("no account {id}; create it with `booking-tracker accounts create {id}`")
+    })
+}
+
+/// A time in the account's zone, for people.
+pub(crate) fn local(time: DateTime<Utc>, zone: Tz) -> String {
+    time.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+pub(crate) fn or_dash(value: Option<impl ToString>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}

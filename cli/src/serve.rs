@@ -1,0 +1,205 @@
+//! `booking-tracker serve`: every route on one local server. Each request becomes the
+//! `lambda_http::Request` API Gateway would have delivered, and goes to the very handler its
+//! Lambda function runs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{RawPathParams, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use lambda_http::RequestExt;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use shared::clock::SystemClock;
+use shared::http::{ApiError, MAX_BODY_BYTES, error};
+use shared::lambda::{FunctionConfig, into_lambda};
+use shared::store::Store;
+use shared::webhooks::WebhookService;
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+use crate::output;
+use crate::store_url::StoreUrl;
+
+/// Bodies past this are refused before any handler runs; up to it, handlers apply their own
+/// limit (1 MiB for webhooks) and log the rejection against the account.
+const TRANSPORT_LIMIT: usize = 2 * MAX_BODY_BYTES;
+
+#[derive(Clone)]
+struct AppState {
+    webhooks: Arc<WebhookService<dyn Store>>,
+}
+
+pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::Result<()> {
+    let store = store_url
+        .open()
+        .await
+        .with_context(|| format!("cannot open the store {store_url}"))?;
+    let calendly_tolerance = calendly_tolerance()?;
+    let state = AppState {
+        webhooks: Arc::new(WebhookService {
+            store,
+            clock: Arc::new(SystemClock),
+            calendly_tolerance,
+        }),
+    };
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    if json {
+        output::json_line(
+            &serde_json::json!({"listening": format!("http://{addr}"), "store": store_url.to_string()}),
+        );
+    } else {
+        output::line(format!(
+            "booking-tracker listening on http://{addr} (store {store_url})"
+        ));
+    }
+    tracing::info!(%addr, store = %store_url, "serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The same setting, with the same variable, as the Lambda functions.
+fn calendly_tolerance() -> anyhow::Result<Duration> {
+    let config = FunctionConfig::from_lookup(|name| match name {
+        "TABLE_NAME" => Some("local".to_owned()),
+        other => std::env::var(other).ok(),
+    })?;
+    Ok(config.calendly_tolerance)
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/webhooks/calcom/{accountId}", post(calcom))
+        .route("/api/webhooks/calendar/calcom", post(calcom))
+        .route("/webhooks/calendly/{accountId}", post(calendly))
+        .route("/api/webhooks/calendar/calendly", post(calendly))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn calcom(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    request: Request,
+) -> Response {
+    match lambda_request(&params, request).await {
+        Ok(request) => http_response(calcom_webhook::handle(&state.webhooks, request).await),
+        Err(refused) => refused,
+    }
+}
+
+async fn calendly(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    request: Request,
+) -> Response {
+    match lambda_request(&params, request).await {
+        Ok(request) => http_response(calendly_webhook::handle(&state.webhooks, request).await),
+        Err(refused) => refused,
+    }
+}
+
+/// The request as API Gateway would deliver it to a function: the whole body, path parameters
+/// and query parameters.
+async fn lambda_request(
+    params: &RawPathParams,
+    request: Request,
+) -> Result<lambda_http::Request, Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, TRANSPORT_LIMIT)
+        .await
+        .map_err(|_| {
+            api_error(&ApiError::PayloadTooLarge {
+                size: TRANSPORT_LIMIT + 1,
+                limit: MAX_BODY_BYTES,
+            })
+        })?;
+    let path: HashMap<String, String> = params
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    let query: QueryMap = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    let request = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
+    Ok(request
+        .with_path_parameters(path)
+        .with_query_string_parameters(query))
+}
+
+fn http_response(response: lambda_http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, axum::body::Body::from(body.to_vec()))
+}
+
+fn api_error(e: &ApiError) -> Response {
+    http_response(into_lambda(error(e)))
+}
+
+async fn not_found(request: Request) -> Response {
+    api_error(&ApiError::NotFound {
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+    })
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    api_error(&ApiError::MethodNotAllowed {
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+        allowed: "POST",
+    })
+}
+
+async fn log_request(request: Request, next: Next) -> impl IntoResponse {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
