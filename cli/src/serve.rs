@@ -28,6 +28,9 @@ use crate::store_url::StoreUrl;
 /// Bodies past this are refused before any handler runs; up to it, handlers apply their own
 /// limit (1 MiB for webhooks) and log the rejection against the account.
 const TRANSPORT_LIMIT: usize = 2 * MAX_BODY_BYTES;
+/// An oversized body is still read (and dropped) up to this size, so the client sees the 413
+/// rather than a connection reset; past it the connection is cut.
+const DRAIN_LIMIT: usize = 64 * MAX_BODY_BYTES;
 
 #[derive(Clone)]
 struct AppState {
@@ -119,14 +122,12 @@ async fn lambda_request(
     request: Request,
 ) -> Result<lambda_http::Request, Response> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, TRANSPORT_LIMIT)
-        .await
-        .map_err(|_| {
-            api_error(&ApiError::PayloadTooLarge {
-                size: TRANSPORT_LIMIT + 1,
-                limit: MAX_BODY_BYTES,
-            })
-        })?;
+    let bytes = read_body(body).await.map_err(|size| {
+        api_error(&ApiError::PayloadTooLarge {
+            size,
+            limit: MAX_BODY_BYTES,
+        })
+    })?;
     let path: HashMap<String, String> = params
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
@@ -137,10 +138,33 @@ async fn lambda_request(
         .unwrap_or_default()
         .parse()
         .unwrap_or_default();
-    let request = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
+    let request = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes));
     Ok(request
         .with_path_parameters(path)
         .with_query_string_parameters(query))
+}
+
+/// The whole body, or the size seen when it passed [`TRANSPORT_LIMIT`].
+async fn read_body(mut body: axum::body::Body) -> Result<Vec<u8>, usize> {
+    use http_body_util::BodyExt;
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= TRANSPORT_LIMIT {
+            bytes.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > TRANSPORT_LIMIT {
+        Err(seen)
+    } else {
+        Ok(bytes)
+    }
 }
 
 fn http_response(response: lambda_http::Response<lambda_http::Body>) -> Response {
