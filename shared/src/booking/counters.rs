@@ -16,7 +16,7 @@ use super::appointment::Appointment;
 use crate::domain::AppointmentStatus;
 
 /// The counts of one day. Chains are counted once, by their tip (the appointment not superseded).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DayCounts {
     /// Chains booked and not called off: live, completed or no-show.
@@ -30,15 +30,21 @@ pub struct DayCounts {
     pub pending: i64,
     /// Booked chains with no lead.
     pub unmatched: i64,
+    /// Leads with a booked chain on this day, by the gap in days to the lead's previous such
+    /// day (0: the lead's first). See [`crate::leads::distinct_leads`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lead_gaps: BTreeMap<u16, i64>,
 }
+
+/// The name under which a lead-gap counter is stored.
+const LEAD_GAP_PREFIX: &str = "leads:";
 
 impl DayCounts {
     pub fn is_zero(&self) -> bool {
-        *self == Self::default()
+        self.fixed().iter().all(|(_, v)| *v == 0) && self.lead_gaps.values().all(|v| *v == 0)
     }
 
-    /// Every field with its name, for stores that keep one attribute per counter.
-    pub fn fields(&self) -> [(&'static str, i64); 8] {
+    fn fixed(&self) -> [(&'static str, i64); 8] {
         [
             ("booked", self.booked),
             ("cancelled", self.cancelled),
@@ -50,12 +56,30 @@ impl DayCounts {
             ("unmatched", self.unmatched),
         ]
     }
-}
 
-impl DayCounts {
-    /// Sets the field stored under `name` (see [`DayCounts::fields`]). Unknown names, written by
-    /// a newer build, are ignored.
+    /// Every non-zero counter with its stored name, for stores that keep one value per counter.
+    pub fn fields(&self) -> Vec<(String, i64)> {
+        let fixed = self
+            .fixed()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value));
+        let gaps = self
+            .lead_gaps
+            .iter()
+            .map(|(gap, value)| (format!("{LEAD_GAP_PREFIX}{gap}"), *value));
+        fixed.chain(gaps).filter(|(_, value)| *value != 0).collect()
+    }
+
+    /// Sets the counter stored under `name` (see [`DayCounts::fields`]). Unknown names, written
+    /// by a newer build, are ignored.
     pub fn set(&mut self, name: &str, value: i64) {
+        if let Some(gap) = name
+            .strip_prefix(LEAD_GAP_PREFIX)
+            .and_then(|g| g.parse().ok())
+        {
+            self.lead_gaps.insert(gap, value);
+            return;
+        }
         let field = match name {
             "booked" => &mut self.booked,
             "cancelled" => &mut self.cancelled,
@@ -71,8 +95,8 @@ impl DayCounts {
     }
 }
 
-impl AddAssign for DayCounts {
-    fn add_assign(&mut self, rhs: Self) {
+impl AddAssign<&DayCounts> for DayCounts {
+    fn add_assign(&mut self, rhs: &DayCounts) {
         self.booked += rhs.booked;
         self.cancelled += rhs.cancelled;
         self.rejected += rhs.rejected;
@@ -81,6 +105,19 @@ impl AddAssign for DayCounts {
         self.completed += rhs.completed;
         self.pending += rhs.pending;
         self.unmatched += rhs.unmatched;
+        for (gap, value) in &rhs.lead_gaps {
+            let entry = self.lead_gaps.entry(*gap).or_default();
+            *entry += value;
+            if *entry == 0 {
+                self.lead_gaps.remove(gap);
+            }
+        }
+    }
+}
+
+impl AddAssign for DayCounts {
+    fn add_assign(&mut self, rhs: DayCounts) {
+        *self += &rhs;
     }
 }
 
@@ -97,6 +134,7 @@ impl Neg for DayCounts {
             completed: -self.completed,
             pending: -self.pending,
             unmatched: -self.unmatched,
+            lead_gaps: self.lead_gaps.into_iter().map(|(g, v)| (g, -v)).collect(),
         }
     }
 }
@@ -119,6 +157,7 @@ pub fn contribution(appointment: &Appointment, time_zone: Tz) -> Option<(NaiveDa
         completed: one(status == AppointmentStatus::Completed),
         pending: one(status == AppointmentStatus::Pending),
         unmatched: one(booked && appointment.lead_id().is_none()),
+        lead_gaps: BTreeMap::new(),
     };
     let day = appointment
         .booked_at()
@@ -158,7 +197,14 @@ impl CounterDelta {
     /// Merges another delta into this one.
     pub fn absorb(&mut self, other: &CounterDelta) {
         for (day, counts) in &other.0 {
-            self.add(*day, *counts);
+            self.add(*day, counts.clone());
+        }
+    }
+
+    /// Subtracts another delta from this one.
+    pub fn subtract(&mut self, other: &CounterDelta) {
+        for (day, counts) in &other.0 {
+            self.add(*day, -counts.clone());
         }
     }
 
@@ -166,8 +212,13 @@ impl CounterDelta {
         self.0.is_empty()
     }
 
-    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, DayCounts)> + '_ {
-        self.0.iter().map(|(day, counts)| (*day, *counts))
+    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, &DayCounts)> + '_ {
+        self.0.iter().map(|(day, counts)| (*day, counts))
+    }
+
+    /// The days and their counts, owned.
+    pub fn into_days(self) -> Vec<(NaiveDate, DayCounts)> {
+        self.0.into_iter().collect()
     }
 
     /// The counters a set of appointments adds up to: what `recount` rebuilds.

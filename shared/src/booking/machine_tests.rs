@@ -125,7 +125,7 @@ fn a_new_booking_is_created_and_counted_on_its_local_day() {
     assert_eq!(t.writes.len(), 1);
     // 23:00 UTC on 2 March is 23:00 in London (GMT): still the 2nd.
     let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-    assert_eq!(t.counters.days().collect::<Vec<_>>(), [(day, counts(1))]);
+    assert_eq!(t.counters.into_days(), [(day, counts(1))]);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::accounts::Account;
 use crate::booking::{ApplyContext, Appointment, NeighbourhoodLoader, Outcome, Transition, apply};
 use crate::domain::{AppointmentId, Attendee, BookingEvent, LeadId};
-use crate::leads::{Lead, LeadSource, TimelineEntry};
+use crate::leads::{Lead, LeadSource, TimelineEntry, lead_change};
 use crate::matching::{LeadMatch, NoMatchReason, match_lead};
 use crate::store::{ApplyBatch, Delivery, LeadLookup, LeadWrite, LookupClaim, Store, StoreError};
 
@@ -153,9 +153,16 @@ async fn attempt_apply(
     };
     let mut batch = ApplyBatch::default();
     let (leads, claims) = leads_for(store, account, &transition, &plan, now).await?;
-    batch.leads = leads;
-    batch.claims = claims;
     batch.counters = transition.counters.clone();
+    for (before, write) in &leads {
+        batch.counters.absorb(&lead_change(
+            before.as_ref(),
+            &write.after,
+            account.time_zone,
+        ));
+    }
+    batch.leads = leads.into_iter().map(|(_, write)| write).collect();
+    batch.claims = claims;
     if let Some(entry) = timeline_entry(event, &transition) {
         batch.timeline.push(entry);
     }
@@ -189,16 +196,17 @@ struct LeadPlan<'a> {
     lookup: &'a LeadLookup,
 }
 
-/// The lead writes for a transition, and the lookups they claim: every lead an appointment of it
-/// belongs to takes in the appointment's new state.
+/// The lead writes for a transition (with each lead as read, for its counter change), and the
+/// lookups they claim: every lead an appointment of it belongs to takes in the appointment's new
+/// state.
 async fn leads_for(
     store: &(impl Store + ?Sized),
     account: &Account,
     transition: &Transition,
     plan: &LeadPlan<'_>,
     now: DateTime<Utc>,
-) -> Result<(Vec<LeadWrite>, Vec<LookupClaim>), StoreError> {
-    let mut leads: BTreeMap<LeadId, (Option<u64>, Lead)> = BTreeMap::new();
+) -> Result<(Vec<(Option<Lead>, LeadWrite)>, Vec<LookupClaim>), StoreError> {
+    let mut leads: BTreeMap<LeadId, (Option<Lead>, Lead)> = BTreeMap::new();
     for write in &transition.writes {
         let Some(lead_id) = write.after.lead_id() else {
             continue;
@@ -210,7 +218,7 @@ async fn leads_for(
                 store.get_lead(&account.id, lead_id).await?
             };
             let entry = match loaded {
-                Some(lead) => (Some(lead.revision), lead),
+                Some(lead) => (Some(lead.clone()), lead),
                 None => (None, Lead::new(lead_id.clone(), LeadSource::Booking, now)),
             };
             leads.insert(lead_id.clone(), entry);
@@ -244,13 +252,15 @@ async fn leads_for(
 
     let writes = leads
         .into_values()
-        .map(|(before_revision, mut lead)| {
+        .map(|(before, mut lead)| {
+            let before_revision = before.as_ref().map(|b| b.revision);
             lead.updated_at = now;
             lead.revision = before_revision.map_or(1, |r| r + 1);
-            LeadWrite {
+            let write = LeadWrite {
                 before_revision,
                 after: lead,
-            }
+            };
+            (before, write)
         })
         .collect();
     Ok((writes, claims))

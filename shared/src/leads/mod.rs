@@ -1,7 +1,9 @@
 //! Leads and their booking timelines.
 
+mod distinct;
 mod lead;
 mod timeline;
 
+pub use distinct::{GAP_CAP, distinct_leads, lead_change, lead_contribution};
 pub use lead::{Lead, LeadBooking, LeadSource};
 pub use timeline::TimelineEntry;

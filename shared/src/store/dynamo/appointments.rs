@@ -94,7 +94,7 @@ impl Appointments for DynamoStore {
             items.push(self.claim(account, claim)?);
         }
         for (day, counts) in batch.counters.days() {
-            items.push(self.add_counters(account, day, &counts)?);
+            items.push(self.add_counters(account, day, counts)?);
         }
         for (lead, entry) in &batch.timeline {
             items.push(self.put_timeline(account, lead, entry)?);

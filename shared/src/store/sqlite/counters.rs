@@ -54,7 +54,7 @@ impl Counters for SqliteStore {
         let account = account.to_string();
         let mut totals = CounterDelta::default();
         for (day, counts) in days {
-            totals.add(*day, *counts);
+            totals.add(*day, counts.clone());
         }
         self.pool
             .run(move |conn, _| {

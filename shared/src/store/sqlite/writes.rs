@@ -124,7 +124,7 @@ pub(super) fn counters(
         .map_err(storage)?;
     for (day, counts) in delta.days() {
         let day = day.to_string();
-        for (name, value) in counts.fields().into_iter().filter(|(_, v)| *v != 0) {
+        for (name, value) in counts.fields() {
             stmt.execute(params![account, day, name, value])
                 .map_err(storage)?;
         }
