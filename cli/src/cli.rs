@@ -58,6 +58,21 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Print an account's dashboard metrics (the JSON of GET /metrics with --json).
+    Metrics {
+        account: String,
+        /// 7d, 30d, 90d or all (default 7d).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        range: Option<String>,
+        /// First day (YYYY-MM-DD, the account's time zone), with --to.
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// Last day, included.
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+    },
+    /// Rebuild an account's counters from its appointments, and report any drift it fixed.
+    Recount { account: String },
     /// Sign a payload the way a provider would, to test a webhook by hand.
     #[command(subcommand)]
     Webhook(WebhookCommand),

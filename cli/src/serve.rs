@@ -11,12 +11,13 @@ use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use lambda_http::RequestExt;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use shared::clock::SystemClock;
 use shared::http::{ApiError, MAX_BODY_BYTES, error};
 use shared::lambda::{FunctionConfig, into_lambda};
+use shared::metrics::MetricsService;
 use shared::store::Store;
 use shared::webhooks::WebhookService;
 use tokio::net::TcpListener;
@@ -35,6 +36,7 @@ const DRAIN_LIMIT: usize = 64 * MAX_BODY_BYTES;
 #[derive(Clone)]
 struct AppState {
     webhooks: Arc<WebhookService<dyn Store>>,
+    metrics: Arc<MetricsService<dyn Store>>,
 }
 
 pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::Result<()> {
@@ -45,9 +47,13 @@ pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::R
     let calendly_tolerance = calendly_tolerance()?;
     let state = AppState {
         webhooks: Arc::new(WebhookService {
-            store,
+            store: Arc::clone(&store),
             clock: Arc::new(SystemClock),
             calendly_tolerance,
+        }),
+        metrics: Arc::new(MetricsService {
+            store,
+            clock: Arc::new(SystemClock),
         }),
     };
     let listener = TcpListener::bind(args.addr)
@@ -87,6 +93,8 @@ fn router(state: AppState) -> Router {
         .route("/api/webhooks/calendar/calcom", post(calcom))
         .route("/webhooks/calendly/{accountId}", post(calendly))
         .route("/api/webhooks/calendar/calendly", post(calendly))
+        .route("/metrics", get(metrics_route).options(metrics_route))
+        .route("/api/metrics", get(metrics_route).options(metrics_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
@@ -111,6 +119,17 @@ async fn calendly(
 ) -> Response {
     match lambda_request(&params, request).await {
         Ok(request) => http_response(calendly_webhook::handle(&state.webhooks, request).await),
+        Err(refused) => refused,
+    }
+}
+
+async fn metrics_route(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    request: Request,
+) -> Response {
+    match lambda_request(&params, request).await {
+        Ok(request) => http_response(metrics::handle(&state.metrics, request).await),
         Err(refused) => refused,
     }
 }
@@ -184,10 +203,16 @@ async fn not_found(request: Request) -> Response {
 }
 
 async fn method_not_allowed(request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let allowed = if path.ends_with("/metrics") {
+        "GET"
+    } else {
+        "POST"
+    };
     api_error(&ApiError::MethodNotAllowed {
         method: request.method().to_string(),
-        path: request.uri().path().to_owned(),
-        allowed: "POST",
+        path,
+        allowed,
     })
 }
 

@@ -248,7 +248,51 @@ async fn scenario(store: &str) {
     );
     sent += 2; // the tampered and malformed requests are logged against the account
 
+    // The dashboard's numbers, over HTTP with the API key: they agree with what was sent.
+    let api_key = created["apiKey"].as_str().unwrap();
+    let metrics = client
+        .get(format!("{}/metrics?range=all", server.url))
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let metrics: Value = metrics.json().await.unwrap();
+    assert_eq!(
+        metrics["kpis"],
+        json!({
+            "appointmentsBooked": 3, "appointmentsCancelled": 2, "appointmentsRescheduled": 2,
+            "noShows": 2, "completed": 0, "pending": 1, "showRate": 0.0,
+            "leadsBooked": 2, "unmatchedBookings": 1
+        }),
+        "Priya's and Oliver's chains (no-shows) and Aisha's unmatched booking; Dana and Jamie cancelled; Marcus pending"
+    );
+    let compat = client
+        .get(format!(
+            "{}/api/metrics?account_id=other&range=all",
+            server.url
+        ))
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compat.status(), 403);
+
     assert_eq!(server.stop(), 0, "serve exits cleanly on SIGTERM");
+
+    let (code, printed) = cli(store, &["metrics", "acme", "--range", "all"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        printed["kpis"], metrics["kpis"],
+        "the CLI prints the same numbers"
+    );
+    let (code, recounted) = cli(store, &["recount", "acme"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        recounted["drift"],
+        json!([]),
+        "counters were right all along"
+    );
 
     let (code, appointments) = cli(store, &["appointments", "list", "acme"]);
     assert_eq!(code, 0);

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod lambda;
 pub mod leads;
 pub mod matching;
+pub mod metrics;
 pub mod providers;
 pub mod store;
 pub mod webhooks;

@@ -277,6 +277,7 @@ async fn update(store: &dyn Store, args: UpdateAccountArgs, json: bool) -> anyho
 
     for _ in 0..5 {
         let mut account = load_account(store, &args.account).await?;
+        let before_zone = account.time_zone;
         if let Some(name) = &args.name {
             account.name.clone_from(name);
         }
@@ -328,6 +329,16 @@ async fn update(store: &dyn Store, args: UpdateAccountArgs, json: bool) -> anyho
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
             Ok(saved) => {
+                // Counters are per local day: a new time zone moves every day boundary.
+                if saved.time_zone != before_zone {
+                    let report = shared::ingest::recount(store, &saved, Utc::now()).await?;
+                    if !json {
+                        output::line(format!(
+                            "Time zone changed: counters recounted ({} counters moved).",
+                            report.drift.len()
+                        ));
+                    }
+                }
                 show(&saved, json);
                 return Ok(());
             }

@@ -4,6 +4,7 @@ mod accounts;
 mod appointments;
 mod deliveries;
 mod leads;
+mod metrics;
 mod webhook;
 
 use std::sync::Arc;
@@ -44,6 +45,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Appointments(command) => {
             appointments::run(&*open(&url).await?, command, json).await
         }
+        Command::Metrics {
+            account,
+            range,
+            from,
+            to,
+        } => {
+            let store = open(&url).await?;
+            metrics::metrics(
+                &*store,
+                &account,
+                range.as_deref(),
+                from.as_deref(),
+                to.as_deref(),
+                json,
+            )
+            .await
+        }
+        Command::Recount { account } => metrics::recount(&*open(&url).await?, &account, json).await,
         Command::Deliveries { account, limit } => {
             deliveries::run(&*open(&url).await?, &account, limit, json).await
         }

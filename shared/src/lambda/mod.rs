@@ -6,6 +6,7 @@ mod config;
 
 pub use config::{ConfigError, FunctionConfig};
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use crate::clock::SystemClock;
 use crate::domain::Provider;
 use crate::http::HttpResponse;
+use crate::metrics::{MetricsRequest, MetricsService};
 use crate::store::Store;
 use crate::store::dynamo::DynamoStore;
 use crate::webhooks::{WebhookRequest, WebhookService};
@@ -45,6 +47,42 @@ pub async fn webhook_service(config: FunctionConfig) -> WebhookService<DynamoSto
         clock: Arc::new(SystemClock),
         calendly_tolerance: config.calendly_tolerance,
     }
+}
+
+/// The metrics service over the configured DynamoDB table.
+pub async fn metrics_service(config: FunctionConfig) -> MetricsService<DynamoStore> {
+    MetricsService {
+        store: Arc::new(DynamoStore::from_env(config.table).await),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+/// Handles `GET /metrics`, `GET /api/metrics` and their CORS preflights.
+pub async fn metrics<S: Store + ?Sized>(
+    service: &MetricsService<S>,
+    request: &Request,
+) -> Response<Body> {
+    let response = service
+        .handle(MetricsRequest {
+            method: request.method(),
+            headers: request.headers(),
+            query: &first_values(request),
+        })
+        .await;
+    into_lambda(response)
+}
+
+/// The request's query parameters, the first value of each.
+fn first_values(request: &Request) -> BTreeMap<String, String> {
+    let mut query = BTreeMap::new();
+    if let Some(params) = request.query_string_parameters_ref() {
+        for (name, value) in params.iter() {
+            query
+                .entry(name.to_owned())
+                .or_insert_with(|| value.to_owned());
+        }
+    }
+    query
 }
 
 /// Handles a webhook request for `provider`: the account comes from the `{accountId}` path

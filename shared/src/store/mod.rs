@@ -175,6 +175,8 @@ pub trait Counters: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<(NaiveDate, DayCounts)>>;
+    /// The first day with any count: where an `all` range starts.
+    async fn first_day(&self, account: &AccountId) -> StoreResult<Option<NaiveDate>>;
     /// Replaces all the account's counters (the `recount` maintenance command).
     async fn replace_counters(
         &self,

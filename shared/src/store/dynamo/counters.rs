@@ -54,6 +54,35 @@ impl Counters for DynamoStore {
         Ok(days)
     }
 
+    /// Reads the day items in order, a few at a time, until one has a count.
+    async fn first_day(&self, account: &AccountId) -> StoreResult<Option<NaiveDate>> {
+        let mut after: Option<String> = None;
+        loop {
+            let items = self
+                .query(Query {
+                    index: None,
+                    partition: keys::days(account),
+                    sort: after.clone().map(SortKey::After),
+                    newest_first: false,
+                    limit: Some(8),
+                })
+                .await?;
+            for item in &items {
+                let day = super::string_attr(item, "sk").unwrap_or_default();
+                if !counts_of(item).is_zero() {
+                    return day
+                        .parse()
+                        .map(Some)
+                        .map_err(|e| StoreError::Corrupt(format!("counter day {day:?}: {e}")));
+                }
+                after = Some(day);
+            }
+            if items.len() < 8 {
+                return Ok(None);
+            }
+        }
+    }
+
     /// Deletes the account's counter items and writes the given ones. Not one transaction (an
     /// account can have more days than a transaction takes): run `recount` when traffic is quiet.
     async fn replace_counters(

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::SqliteStore;
 use super::pool::storage;
@@ -42,6 +42,31 @@ impl Counters for SqliteStore {
                     days.entry(day).or_default().set(&name, value);
                 }
                 Ok(days.into_iter().filter(|(_, c)| !c.is_zero()).collect())
+            })
+            .await
+    }
+
+    async fn first_day(&self, account: &AccountId) -> StoreResult<Option<NaiveDate>> {
+        let account = account.to_string();
+        self.pool
+            .run(move |conn, pool| {
+                // Walks the (account, day, name) primary key in order; stops at the first count.
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT day FROM day_counts WHERE account_id = ?1 AND value <> 0 \
+                         ORDER BY day LIMIT 1",
+                    )
+                    .map_err(storage)?;
+                let day: Option<String> = stmt
+                    .query_row([&account], |r| r.get(0))
+                    .optional()
+                    .map_err(storage)?;
+                pool.count_read(&stmt, usize::from(day.is_some()));
+                day.map(|d| {
+                    d.parse()
+                        .map_err(|e| StoreError::Corrupt(format!("counter day {d:?}: {e}")))
+                })
+                .transpose()
             })
             .await
     }

@@ -1,0 +1,15 @@
+//! Dashboard metrics: `GET /metrics` (the API key's account) and the compatibility route
+//! `GET /api/metrics?account_id=..`, with their CORS preflights.
+//!
+//! The handler is a library so that `booking-tracker serve` mounts it unchanged.
+
+use lambda_http::{Body, Request, Response};
+use shared::metrics::MetricsService;
+use shared::store::Store;
+
+pub async fn handle<S: Store + ?Sized>(
+    service: &MetricsService<S>,
+    request: Request,
+) -> Response<Body> {
+    shared::lambda::metrics(service, &request).await
+}
