@@ -83,12 +83,24 @@ impl RangeQuery {
     }
 }
 
+/// A `YYYY-MM-DD` date, exactly (chrono alone would also take `2026-3-1`).
 fn date(raw: &str, name: &str) -> Result<NaiveDate, RangeError> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        RangeError(format!(
-            "{name} must be a date like 2026-03-01, got {raw:?}"
-        ))
-    })
+    let bytes = raw.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    shaped
+        .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| {
+            RangeError(format!(
+                "{name} must be a date like 2026-03-01, got {raw:?}"
+            ))
+        })
 }
 
 /// The days a report covers, both ends included.
