@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -73,6 +74,15 @@ pub enum Command {
     },
     /// Rebuild an account's counters from its appointments, and report any drift it fixed.
     Recount { account: String },
+    /// Reconcile with the providers' APIs now (the JSON of POST /sync with --json). Exits 1 when
+    /// a provider failed.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["account", "all"])))]
+    Sync {
+        account: Option<String>,
+        /// Every account with provider credentials, as the hourly schedule does.
+        #[arg(long)]
+        all: bool,
+    },
     /// Sign a payload the way a provider would, to test a webhook by hand.
     #[command(subcommand)]
     Webhook(WebhookCommand),
@@ -83,6 +93,35 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free one and prints it).
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
+    /// How often to reconcile every account with provider credentials: 90s, 30m, 1h... or off.
+    #[arg(long, default_value = "1h", value_parser = parse_interval)]
+    pub sync_every: SyncEvery,
+}
+
+/// `--sync-every`: an interval, or `None` for off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncEvery(pub Option<Duration>);
+
+/// `off`, or a number with `s`, `m` or `h`.
+fn parse_interval(raw: &str) -> Result<SyncEvery, String> {
+    let raw = raw.trim();
+    if raw.eq_ignore_ascii_case("off") {
+        return Ok(SyncEvery(None));
+    }
+    let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?}: expected off, or a number with s, m or h (e.g. 1h)"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(format!("{raw:?}: the unit must be s, m or h (e.g. 30m)")),
+    };
+    if seconds < 60 {
+        return Err(format!("{raw:?}: sync at most once a minute"));
+    }
+    Ok(SyncEvery(Some(Duration::from_secs(seconds))))
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -233,4 +272,26 @@ pub struct SignArgs {
     #[arg(long)]
     pub secret: String,
     pub file: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sync_intervals_parse() {
+        let every = |s| Ok(SyncEvery(Some(Duration::from_secs(s))));
+        assert_eq!(parse_interval("1h"), every(3600));
+        assert_eq!(parse_interval("30m"), every(1800));
+        assert_eq!(parse_interval("OFF"), Ok(SyncEvery(None)));
+        for bad in ["", "h", "10", "5s", "1d", "-1h"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
+    }
 }

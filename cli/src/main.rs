@@ -25,7 +25,9 @@ async fn main() -> ExitCode {
     match commands::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            output::failure(&error, json);
+            if error.downcast_ref::<commands::AlreadyReported>().is_none() {
+                output::failure(&error, json);
+            }
             ExitCode::FAILURE
         }
     }

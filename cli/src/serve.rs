@@ -19,6 +19,7 @@ use shared::http::{ApiError, MAX_BODY_BYTES, error};
 use shared::lambda::{FunctionConfig, into_lambda};
 use shared::metrics::MetricsService;
 use shared::store::Store;
+use shared::sync::SyncService;
 use shared::webhooks::WebhookService;
 use tokio::net::TcpListener;
 
@@ -37,6 +38,7 @@ const DRAIN_LIMIT: usize = 64 * MAX_BODY_BYTES;
 struct AppState {
     webhooks: Arc<WebhookService<dyn Store>>,
     metrics: Arc<MetricsService<dyn Store>>,
+    sync: Arc<SyncService<dyn Store>>,
 }
 
 pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::Result<()> {
@@ -52,10 +54,17 @@ pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::R
             calendly_tolerance,
         }),
         metrics: Arc::new(MetricsService {
-            store,
+            store: Arc::clone(&store),
             clock: Arc::new(SystemClock),
         }),
+        sync: Arc::new(
+            SyncService::from_env(store, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))?,
+        ),
     };
+    let schedule = args
+        .sync_every
+        .0
+        .map(|every| tokio::spawn(sync_schedule(Arc::clone(&state.sync), every)));
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -74,6 +83,9 @@ pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::R
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server failed")?;
+    if let Some(schedule) = schedule {
+        schedule.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -95,6 +107,7 @@ fn router(state: AppState) -> Router {
         .route("/api/webhooks/calendar/calendly", post(calendly))
         .route("/metrics", get(metrics_route).options(metrics_route))
         .route("/api/metrics", get(metrics_route).options(metrics_route))
+        .route("/sync", post(sync_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
@@ -131,6 +144,33 @@ async fn metrics_route(
     match lambda_request(&params, request).await {
         Ok(request) => http_response(metrics::handle(&state.metrics, request).await),
         Err(refused) => refused,
+    }
+}
+
+async fn sync_route(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    request: Request,
+) -> Response {
+    match lambda_request(&params, request).await {
+        Ok(request) => http_response(sync::handle_http(&state.sync, request).await),
+        Err(refused) => refused,
+    }
+}
+
+/// What EventBridge does for the Lambda deployment: every account with provider credentials,
+/// every `every`, starting a minute after start-up.
+async fn sync_schedule(sync: Arc<SyncService<dyn Store>>, every: Duration) {
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        let deadline = tokio::time::Instant::now() + every.min(Duration::from_secs(15 * 60));
+        match sync.sync_all(deadline).await {
+            Ok(reports) => tracing::info!(accounts = reports.len(), "scheduled sync done"),
+            Err(e) => tracing::error!(error = %e, "scheduled sync failed"),
+        }
     }
 }
 

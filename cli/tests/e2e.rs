@@ -39,9 +39,21 @@ struct Server {
 
 impl Server {
     fn start(store: &str) -> Self {
+        Self::start_with(store, &[])
+    }
+
+    fn start_with(store: &str, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BIN)
             .env("BOOKING_TRACKER_STORE", store)
-            .args(["--json", "serve", "--addr", "127.0.0.1:0"])
+            .envs(env.iter().copied())
+            .args([
+                "--json",
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--sync-every",
+                "off",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -451,4 +463,142 @@ fn webhook_sign_prints_the_header_a_provider_sends() {
         ],
     );
     assert!(signed["value"].as_str().unwrap().starts_with("t="));
+}
+
+/// A provider API fake: Cal.com lists two upcoming bookings nobody sent a webhook for.
+async fn calcom_with_two_bookings() -> wiremock::MockServer {
+    use integration_tests::fakes::{CalcomBooking, calcom_page};
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let soon = Utc::now() + chrono::Duration::days(3);
+    let bookings = [
+        CalcomBooking::new(
+            "UNSEEN1",
+            "accepted",
+            soon,
+            Utc::now() - chrono::Duration::days(1),
+        ),
+        CalcomBooking::new(
+            "UNSEEN2",
+            "pending",
+            soon + chrono::Duration::hours(2),
+            Utc::now() - chrono::Duration::hours(5),
+        ),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/v2/bookings"))
+        .and(query_param("status", "upcoming"))
+        .and(header("authorization", "Bearer cal_live_e2e"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(calcom_page(&bookings, 1, 100, 2)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/bookings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(calcom_page(&[], 1, 100, 0)))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn post_sync_on_serve_recovers_bookings_no_webhook_delivered() {
+    let calcom = calcom_with_two_bookings().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
+    let (_, created) = cli(&store, &["accounts", "create", "acme"]);
+    let key = created["apiKey"].as_str().unwrap().to_owned();
+    let (code, _) = cli(
+        &store,
+        &[
+            "accounts",
+            "update",
+            "acme",
+            "--calcom-api-key",
+            "cal_live_e2e",
+        ],
+    );
+    assert_eq!(code, 0);
+
+    let server = Server::start_with(&store, &[("CALCOM_API_URL", calcom.uri().as_str())]);
+    let client = reqwest::Client::new();
+    let sync = |client: &reqwest::Client| {
+        client
+            .post(format!("{}/sync", server.url))
+            .bearer_auth(&key)
+            .send()
+    };
+    let response = sync(&client).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["success"], true, "{report}");
+    assert_eq!(
+        (
+            report["bookingsFound"].as_u64(),
+            report["updatesApplied"].as_u64(),
+            report["matchesFound"].as_u64()
+        ),
+        (Some(2), Some(2), Some(2))
+    );
+    let first = &report["updates"][0];
+    assert_eq!(first["change"], "created");
+    assert!(
+        first["bookingTime"].as_str().unwrap().contains('/'),
+        "HH:MM DD/MM/YYYY: {first}"
+    );
+
+    let metrics: Value = client
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(metrics["lastSync"]["ok"], true);
+    assert_eq!(
+        (
+            metrics["kpis"]["appointmentsBooked"].as_i64(),
+            metrics["kpis"]["pending"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        metrics["upcoming"].as_array().unwrap().len(),
+        1,
+        "the pending one is not a live call yet"
+    );
+
+    let again: Value = sync(&client).await.unwrap().json().await.unwrap();
+    assert_eq!(again["updatesApplied"], 0, "nothing new the second time");
+    let unauthorised = client
+        .post(format!("{}/sync", server.url))
+        .bearer_auth("btk_nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorised.status(), 401);
+    assert_eq!(server.stop(), 0);
+
+    let output = Command::new(BIN)
+        .env("BOOKING_TRACKER_STORE", &store)
+        .env("CALCOM_API_URL", calcom.uri())
+        .args(["--json", "sync", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["updatesApplied"], 0);
+
+    // A provider that refuses the key: the report says so and the command exits 1.
+    let output = Command::new(BIN)
+        .env("BOOKING_TRACKER_STORE", &store)
+        .env("CALCOM_API_URL", "http://127.0.0.1:9")
+        .args(["--json", "sync", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(reports[0]["errors"][0]["code"], "unreachable", "{reports}");
 }

@@ -14,4 +14,6 @@ pub mod matching;
 pub mod metrics;
 pub mod providers;
 pub mod store;
+#[cfg(feature = "sync")]
+pub mod sync;
 pub mod webhooks;

@@ -16,6 +16,9 @@ pub const DEMO_ACCOUNT: &str = "demo";
 pub const DEMO_CALCOM_SECRET: &str = "calsec_demo_only_not_for_real_accounts";
 /// The demo account's Calendly signing key. For samples only.
 pub const DEMO_CALENDLY_KEY: &str = "clysec_demo_only_not_for_real_accounts";
+/// The API key the metrics and sync samples carry. For samples only: a real account's key is
+/// generated, never chosen.
+pub const DEMO_API_KEY: &str = "btk_demo_only_not_for_real_accounts";
 
 /// One event file: its name and content.
 #[derive(Debug, Clone)]
@@ -162,8 +165,8 @@ fn envelope_time(body: &[u8], field: &str) -> DateTime<Utc> {
         .map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }
 
-/// An API Gateway HTTP API (payload format 2.0) event, header names lowercased as API Gateway
-/// delivers them.
+/// An API Gateway HTTP API (payload format 2.0) event for a webhook, header names lowercased as
+/// API Gateway delivers them.
 fn gateway_event(
     provider: &str,
     delivery: Delivery,
@@ -175,40 +178,69 @@ fn gateway_event(
         Delivery::CompatRoute => (
             format!("POST /api/webhooks/calendar/{provider}"),
             format!("/api/webhooks/calendar/{provider}"),
-            Value::Null,
+            None,
         ),
         _ => (
             format!("POST /webhooks/{provider}/{{accountId}}"),
             format!("/webhooks/{provider}/{DEMO_ACCOUNT}"),
-            json!({ "accountId": DEMO_ACCOUNT }),
+            Some(json!({ "accountId": DEMO_ACCOUNT })),
         ),
     };
-    let mut headers = serde_json::Map::new();
-    headers.insert("content-type".into(), json!("application/json"));
-    headers.insert("content-length".into(), json!(body.len().to_string()));
-    headers.insert(
-        "user-agent".into(),
-        json!(if provider == "calcom" {
-            "node"
-        } else {
-            "Calendly-Webhook"
-        }),
-    );
-    for (name, value) in signature {
-        headers.insert((*name).into(), json!(value));
-    }
+    let mut headers: Vec<(&str, String)> = vec![
+        ("content-type", "application/json".into()),
+        ("content-length", body.len().to_string()),
+        (
+            "user-agent",
+            if provider == "calcom" {
+                "node"
+            } else {
+                "Calendly-Webhook"
+            }
+            .into(),
+        ),
+    ];
+    headers.extend(signature.iter().cloned());
     if matches!(delivery, Delivery::CompatRoute) {
-        headers.insert("x-account-id".into(), json!(DEMO_ACCOUNT));
+        headers.push(("x-account-id", DEMO_ACCOUNT.into()));
     }
-    let (body, encoded) = match delivery {
-        Delivery::Base64 => (base64::engine::general_purpose::STANDARD.encode(body), true),
-        _ => (String::from_utf8_lossy(body).into_owned(), false),
-    };
+    gateway(&Gateway {
+        route: &route,
+        method: "POST",
+        path: &path,
+        query: &[],
+        path_params: params,
+        headers: &headers,
+        body: Some(body),
+        base64: matches!(delivery, Delivery::Base64),
+        at,
+    })
+}
+
+/// What an API Gateway request event is made of.
+struct Gateway<'a> {
+    route: &'a str,
+    method: &'a str,
+    path: &'a str,
+    query: &'a [(&'a str, &'a str)],
+    path_params: Option<Value>,
+    headers: &'a [(&'a str, String)],
+    body: Option<&'a [u8]>,
+    base64: bool,
+    at: DateTime<Utc>,
+}
+
+fn gateway(g: &Gateway<'_>) -> Value {
+    let headers: serde_json::Map<String, Value> = g
+        .headers
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), json!(value)))
+        .collect();
+    let raw_query: Vec<String> = g.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let mut event = json!({
         "version": "2.0",
-        "routeKey": route,
-        "rawPath": path,
-        "rawQueryString": "",
+        "routeKey": g.route,
+        "rawPath": g.path,
+        "rawQueryString": raw_query.join("&"),
         "headers": headers,
         "requestContext": {
             "accountId": "123456789012",
@@ -216,25 +248,120 @@ fn gateway_event(
             "domainName": "bktracker.execute-api.eu-west-2.amazonaws.com",
             "domainPrefix": "bktracker",
             "http": {
-                "method": "POST",
-                "path": path,
+                "method": g.method,
+                "path": g.path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": "203.0.113.10",
                 "userAgent": "sample"
             },
-            "requestId": format!("sample-{}", at.timestamp()),
-            "routeKey": route,
+            "requestId": format!("sample-{}", g.at.timestamp()),
+            "routeKey": g.route,
             "stage": "$default",
-            "time": at.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-            "timeEpoch": at.timestamp_millis()
+            "time": g.at.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "timeEpoch": g.at.timestamp_millis()
         },
-        "body": body,
-        "isBase64Encoded": encoded
+        "isBase64Encoded": g.base64
     });
-    if !params.is_null() {
-        event["pathParameters"] = params;
+    if let Some(body) = g.body {
+        event["body"] = json!(if g.base64 {
+            base64::engine::general_purpose::STANDARD.encode(body)
+        } else {
+            String::from_utf8_lossy(body).into_owned()
+        });
+    }
+    if !g.query.is_empty() {
+        event["queryStringParameters"] = g
+            .query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    if let Some(params) = &g.path_params {
+        event["pathParameters"] = params.clone();
     }
     event
+}
+
+/// The metrics and sync functions' events: API Gateway requests carrying the demo API key, and
+/// the EventBridge schedule that fires the sync every hour.
+pub fn function_events() -> Vec<SampleEvent> {
+    let at = DateTime::parse_from_rfc3339("2026-03-20T12:00:00Z")
+        .map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc));
+    let key = vec![("authorization", format!("Bearer {DEMO_API_KEY}"))];
+    let request = |file: &str,
+                   route: &str,
+                   method: &str,
+                   path: &str,
+                   query: &[(&str, &str)],
+                   headers: &[(&str, String)]| SampleEvent {
+        file: file.to_owned(),
+        json: gateway(&Gateway {
+            route,
+            method,
+            path,
+            query,
+            path_params: None,
+            headers,
+            body: None,
+            base64: false,
+            at,
+        }),
+        signed_at: at,
+    };
+    let preflight = [
+        ("origin", "https://dash.example.com".to_owned()),
+        ("access-control-request-method", "GET".to_owned()),
+    ];
+    vec![
+        request(
+            "metrics-get.json",
+            "GET /metrics",
+            "GET",
+            "/metrics",
+            &[("range", "30d")],
+            &key,
+        ),
+        request(
+            "metrics-compat-route.json",
+            "GET /api/metrics",
+            "GET",
+            "/api/metrics",
+            &[("account_id", DEMO_ACCOUNT), ("range", "7d")],
+            &key,
+        ),
+        request(
+            "metrics-preflight.json",
+            "OPTIONS /metrics",
+            "OPTIONS",
+            "/metrics",
+            &[],
+            &preflight,
+        ),
+        request("sync-post.json", "POST /sync", "POST", "/sync", &[], &key),
+        SampleEvent {
+            file: "sync-scheduled.json".into(),
+            json: json!({
+                "version": "0",
+                "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "time": "2026-03-20T12:00:00Z",
+                "region": "eu-west-2",
+                "resources": ["arn:aws:events:eu-west-2:123456789012:rule/booking-tracker-hourly-sync"],
+                "detail": {}
+            }),
+            signed_at: at,
+        },
+    ]
+}
+
+/// Every sample event.
+pub fn all_events() -> Vec<SampleEvent> {
+    let mut events = webhook_events();
+    events.extend(function_events());
+    events
 }
 
 /// The event file as written: pretty JSON and a final newline.

@@ -10,6 +10,7 @@
 )]
 
 pub mod events;
+pub mod fakes;
 pub mod histories;
 pub mod stores;
 

@@ -78,7 +78,7 @@ fn code(body: &Value) -> &str {
 
 #[test]
 fn the_event_files_are_current() {
-    for sample in webhook_events() {
+    for sample in integration_tests::events::all_events() {
         let path = events_dir().join(&sample.file);
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(

@@ -5,6 +5,7 @@ mod appointments;
 mod deliveries;
 mod leads;
 mod metrics;
+mod sync;
 mod webhook;
 
 use std::sync::Arc;
@@ -63,6 +64,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Recount { account } => metrics::recount(&*open(&url).await?, &account, json).await,
+        Command::Sync { account, all: _ } => {
+            sync::run(open(&url).await?, account.as_deref(), json).await
+        }
         Command::Deliveries { account, limit } => {
             deliveries::run(&*open(&url).await?, &account, limit, json).await
         }
@@ -74,6 +78,12 @@ async fn open(url: &StoreUrl) -> anyhow::Result<Arc<dyn Store>> {
         .await
         .with_context(|| format!("cannot open the store {url}"))
 }
+
+/// A failure the command has already printed (a sync report with errors): exit 1, print nothing
+/// more.
+#[derive(Debug, thiserror::Error)]
+#[error("already reported")]
+pub struct AlreadyReported;
 
 /// The account a command names, or an error that says how to create it.
 pub(crate) async fn load_account(store: &dyn Store, raw: &str) -> anyhow::Result<Account> {

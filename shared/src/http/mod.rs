@@ -1,8 +1,10 @@
 //! HTTP, framework-neutral: responses are `http::Response<String>` with JSON bodies. The Lambda
 //! adapter and the local server both turn them into their own response types.
 
+mod auth;
 mod error;
 
+pub use auth::authenticate;
 pub use error::ApiError;
 
 use serde::Serialize;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use lambda_http::lambda_runtime::LambdaEvent;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 
 use crate::clock::SystemClock;
@@ -40,6 +41,25 @@ where
     .await
 }
 
+/// Runs a function that takes any event (the sync takes API Gateway requests and EventBridge
+/// schedules): tracing, configuration (failing fast), state built once, then each event.
+pub async fn serve_events<T, B, BF, H, HF>(build: B, handler: H) -> Result<(), lambda_http::Error>
+where
+    T: Send + Sync + 'static,
+    B: FnOnce(FunctionConfig) -> BF,
+    BF: Future<Output = Result<T, String>>,
+    H: Fn(Arc<T>, LambdaEvent<serde_json::Value>) -> HF,
+    HF: Future<Output = Result<serde_json::Value, lambda_http::Error>> + Send,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let config = FunctionConfig::from_env()?;
+    let state = Arc::new(build(config).await?);
+    lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(|event| {
+        handler(Arc::clone(&state), event)
+    }))
+    .await
+}
+
 /// The webhook service over the configured DynamoDB table.
 pub async fn webhook_service(config: FunctionConfig) -> WebhookService<DynamoStore> {
     WebhookService {
@@ -55,6 +75,16 @@ pub async fn metrics_service(config: FunctionConfig) -> MetricsService<DynamoSto
         store: Arc::new(DynamoStore::from_env(config.table).await),
         clock: Arc::new(SystemClock),
     }
+}
+
+/// The sync service over the configured DynamoDB table, with the providers' base URLs from
+/// `CALCOM_API_URL` and `CALENDLY_API_URL`.
+#[cfg(feature = "sync")]
+pub async fn sync_service(
+    config: FunctionConfig,
+) -> Result<crate::sync::SyncService<DynamoStore>, String> {
+    let store = Arc::new(DynamoStore::from_env(config.table).await);
+    crate::sync::SyncService::from_env(store, Arc::new(SystemClock))
 }
 
 /// Handles `GET /metrics`, `GET /api/metrics` and their CORS preflights.

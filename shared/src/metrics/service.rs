@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::header::{AUTHORIZATION, CACHE_CONTROL, HeaderValue, ORIGIN, VARY};
+use http::header::{CACHE_CONTROL, HeaderValue, ORIGIN, VARY};
 use http::{HeaderMap, Method};
 
 use super::{RangeQuery, metrics_report};
-use crate::accounts::{Account, ApiKeyHash};
+use crate::accounts::Account;
 use crate::clock::Clock;
-use crate::http::{ApiError, HttpResponse, error, json};
+use crate::http::{ApiError, HttpResponse, authenticate, error, json};
 use crate::store::Store;
 
 /// How long browsers may cache a preflight answer.
@@ -45,7 +45,7 @@ impl<S: Store + ?Sized> MetricsService<S> {
             return self.preflight(origin, request.query).await;
         }
         let (account, result) = if request.method == Method::GET {
-            match self.authenticate(request.headers).await {
+            match authenticate(&*self.store, request.headers).await {
                 Ok(account) => {
                     let result = self.report(&account, request.query).await;
                     (Some(account), result)
@@ -80,36 +80,6 @@ impl<S: Store + ?Sized> MetricsService<S> {
             "metrics"
         );
         response
-    }
-
-    /// `Authorization: Bearer <key>`: found by its hash in one read, compared in constant time.
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<Account, ApiError> {
-        let value = headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::MissingApiKey)?;
-        let (scheme, key) = value
-            .trim()
-            .split_once(' ')
-            .ok_or(ApiError::MissingApiKey)?;
-        let key = key.trim();
-        if !scheme.eq_ignore_ascii_case("bearer") || key.is_empty() {
-            return Err(ApiError::MissingApiKey);
-        }
-        let presented = ApiKeyHash::of(key);
-        let account = self
-            .store
-            .account_by_api_key(&presented)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "store failed looking up an API key");
-                ApiError::StorageUnavailable
-            })?
-            .ok_or(ApiError::InvalidApiKey)?;
-        if !account.api_key_hash.matches(&presented) {
-            return Err(ApiError::InvalidApiKey);
-        }
-        Ok(account)
     }
 
     async fn report(

@@ -148,6 +148,15 @@ pub trait Appointments: Send + Sync {
         from: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Appointment>>;
+    /// Live appointments starting at or after `from` and before `until`, soonest first: calls
+    /// whose time has passed without an outcome, for the sync's completion sweep.
+    async fn live_between(
+        &self,
+        account: &AccountId,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Appointment>>;
     /// All of a lead's appointments (superseded ones too), by booking time.
     async fn appointments_of_lead(
         &self,

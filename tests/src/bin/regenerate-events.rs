@@ -2,7 +2,7 @@
 
 fn main() -> std::io::Result<()> {
     let dir = integration_tests::events::events_dir();
-    for event in integration_tests::events::webhook_events() {
+    for event in integration_tests::events::all_events() {
         std::fs::write(
             dir.join(&event.file),
             integration_tests::events::render(&event),

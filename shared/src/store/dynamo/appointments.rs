@@ -43,6 +43,27 @@ impl Appointments for DynamoStore {
         appointments(items)
     }
 
+    async fn live_between(
+        &self,
+        account: &AccountId,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Appointment>> {
+        // Sort keys are `<start>#<id>`: a key starting at `from` sorts after `<from>` (it is
+        // longer), so it is in; one starting at `until` sorts after `<until>`, so it is out.
+        let items = self
+            .query(Query {
+                index: Some(UPCOMING_INDEX),
+                partition: keys::upcoming(account),
+                sort: Some(SortKey::Between(sortable_time(from), sortable_time(until))),
+                newest_first: false,
+                limit: Some(limit),
+            })
+            .await?;
+        appointments(items)
+    }
+
     async fn appointments_of_lead(
         &self,
         account: &AccountId,

@@ -49,6 +49,23 @@ impl Appointments for SqliteStore {
         .await
     }
 
+    async fn live_between(
+        &self,
+        account: &AccountId,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Appointment>> {
+        let (account, from, until) = (account.to_string(), ts(from), ts(until));
+        self.query_docs(
+            "SELECT doc FROM appointments \
+             WHERE account_id = ?1 AND live_start IS NOT NULL AND live_start >= ?2 \
+             AND live_start < ?3 ORDER BY live_start, id LIMIT ?4",
+            (account, from, until, int(limit)),
+        )
+        .await
+    }
+
     async fn appointments_of_lead(
         &self,
         account: &AccountId,

@@ -1,0 +1,172 @@
+//! The metrics and sync functions driven by their sample events in `events/`, as Lambda would
+//! deliver them.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{TimeZone, Utc};
+use integration_tests::events::{DEMO_ACCOUNT, DEMO_API_KEY, SampleEvent, function_events};
+use integration_tests::fakes::{CalcomBooking, calcom_page};
+use integration_tests::stores::Harness;
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
+use serde_json::Value;
+use shared::accounts::{Account, ApiKeyHash, NewAccount};
+use shared::clock::FixedClock;
+use shared::domain::{AccountId, Secret};
+use shared::metrics::MetricsService;
+use shared::store::prelude::*;
+use shared::store::sqlite::SqliteStore;
+use shared::sync::{ProviderHttp, RetryPolicy, SyncService, SyncWindows};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn event(file: &str) -> SampleEvent {
+    function_events()
+        .into_iter()
+        .find(|e| e.file == file)
+        .expect("known event")
+}
+
+/// The demo account, holding the sample API key and a Cal.com API key.
+async fn demo(h: &Harness<SqliteStore>) -> Account {
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let (mut account, _) =
+        Account::create(NewAccount::new(AccountId::parse(DEMO_ACCOUNT).unwrap()), at);
+    account.api_key_hash = ApiKeyHash::of(DEMO_API_KEY);
+    account.cors_origins = vec!["https://dash.example.com".into()];
+    account.calcom.api_key = Some(Secret::new("cal_live_demo"));
+    h.store.create_account(&account).await.unwrap()
+}
+
+fn request(sample: &SampleEvent) -> lambda_http::Request {
+    lambda_http::request::from_str(&sample.json.to_string()).expect("a valid API Gateway event")
+}
+
+#[tokio::test]
+async fn metrics_events_answer_as_documented() {
+    let h = Harness::sqlite().await;
+    demo(&h).await;
+    let store: Arc<dyn Store> = h.store.clone();
+    let service = MetricsService {
+        store,
+        clock: Arc::new(FixedClock(event("metrics-get.json").signed_at)),
+    };
+
+    let response = metrics::handle(&service, request(&event("metrics-get.json"))).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    assert_eq!(
+        (body["accountId"].as_str(), body["range"]["label"].as_str()),
+        (Some("demo"), Some("30d"))
+    );
+
+    let response = metrics::handle(&service, request(&event("metrics-compat-route.json"))).await;
+    assert_eq!(response.status(), 200);
+
+    let response = metrics::handle(&service, request(&event("metrics-preflight.json"))).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://dash.example.com"
+    );
+}
+
+async fn sync_service(h: &Harness<SqliteStore>, calcom: &MockServer) -> SyncService<SqliteStore> {
+    SyncService {
+        store: Arc::clone(&h.store),
+        clock: Arc::new(FixedClock(
+            Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap(),
+        )),
+        http: ProviderHttp::new(RetryPolicy::default()).unwrap(),
+        calcom_base: calcom.uri(),
+        calendly_base: "http://127.0.0.1:9".into(),
+        windows: SyncWindows::default(),
+    }
+}
+
+async fn fake_calcom() -> MockServer {
+    let server = MockServer::start().await;
+    let booking = CalcomBooking::new(
+        "FOUND",
+        "accepted",
+        Utc.with_ymd_and_hms(2026, 3, 25, 9, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 3, 19, 9, 0, 0).unwrap(),
+    );
+    Mock::given(method("GET"))
+        .and(path("/v2/bookings"))
+        .and(query_param("status", "upcoming"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(calcom_page(&[booking], 1, 100, 1)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/bookings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(calcom_page(&[], 1, 100, 0)))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A Lambda invocation with a minute to go.
+fn invocation(payload: Value) -> LambdaEvent<Value> {
+    let in_a_minute =
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(60);
+    let mut context = Context::default();
+    context.deadline = u64::try_from(in_a_minute.as_millis()).unwrap();
+    LambdaEvent::new(payload, context)
+}
+
+#[tokio::test]
+async fn the_sync_function_answers_post_sync_and_the_schedule() {
+    let h = Harness::sqlite().await;
+    let account = demo(&h).await;
+    let calcom = fake_calcom().await;
+    let service = sync_service(&h, &calcom).await;
+
+    let answer = sync::handle_event(&service, invocation(event("sync-post.json").json))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let report: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (
+            report["success"].as_bool(),
+            report["updatesApplied"].as_u64()
+        ),
+        (Some(true), Some(1)),
+        "{report}"
+    );
+
+    let answer = sync::handle_event(&service, invocation(event("sync-scheduled.json").json))
+        .await
+        .unwrap();
+    let reports = answer["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        (
+            reports[0]["accountId"].as_str(),
+            reports[0]["updatesApplied"].as_u64()
+        ),
+        (Some("demo"), Some(0)),
+        "nothing new the second time"
+    );
+    assert!(
+        h.store
+            .sync_state(&account.id)
+            .await
+            .unwrap()
+            .last_run
+            .unwrap()
+            .ok
+    );
+
+    let mut unauthorised = event("sync-post.json").json;
+    unauthorised["headers"]["authorization"] = "Bearer btk_wrong".into();
+    let answer = sync::handle_event(&service, invocation(unauthorised))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 401);
+    assert!(sync::classify(&serde_json::json!({"hello": "world"})).is_err());
+}
