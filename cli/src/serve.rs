@@ -11,13 +11,14 @@ use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, on};
 use lambda_http::RequestExt;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use shared::clock::SystemClock;
 use shared::http::{ApiError, MAX_BODY_BYTES, error};
 use shared::lambda::{FunctionConfig, into_lambda};
 use shared::metrics::MetricsService;
+use shared::routes::{Function, ROUTES, methods_of};
 use shared::store::Store;
 use shared::sync::SyncService;
 use shared::webhooks::WebhookService;
@@ -99,15 +100,33 @@ fn calendly_tolerance() -> anyhow::Result<Duration> {
     Ok(config.calendly_tolerance)
 }
 
+/// The router, from the one route table the SAM template is checked against.
 fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/webhooks/calcom/{accountId}", post(calcom))
-        .route("/api/webhooks/calendar/calcom", post(calcom))
-        .route("/webhooks/calendly/{accountId}", post(calendly))
-        .route("/api/webhooks/calendar/calendly", post(calendly))
-        .route("/metrics", get(metrics_route).options(metrics_route))
-        .route("/api/metrics", get(metrics_route).options(metrics_route))
-        .route("/sync", post(sync_route))
+    use std::collections::BTreeMap;
+    let mut paths: BTreeMap<&str, axum::routing::MethodRouter<AppState>> = BTreeMap::new();
+    for route in ROUTES {
+        let filter = match route.method {
+            "GET" => MethodFilter::GET,
+            "OPTIONS" => MethodFilter::OPTIONS,
+            _ => MethodFilter::POST,
+        };
+        let handler = match route.function {
+            Function::CalcomWebhook => on(filter, calcom),
+            Function::CalendlyWebhook => on(filter, calendly),
+            Function::Metrics => on(filter, metrics_route),
+            Function::Sync => on(filter, sync_route),
+        };
+        let merged = match paths.remove(route.path) {
+            Some(existing) => existing.merge(handler),
+            None => handler,
+        };
+        paths.insert(route.path, merged);
+    }
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(path, methods)
+        })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
@@ -244,11 +263,10 @@ async fn not_found(request: Request) -> Response {
 
 async fn method_not_allowed(request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    let allowed = if path.ends_with("/metrics") {
-        "GET"
-    } else {
-        "POST"
-    };
+    let allowed = methods_of(&path)
+        .into_iter()
+        .find(|m| *m != "OPTIONS")
+        .unwrap_or("POST");
     api_error(&ApiError::MethodNotAllowed {
         method: request.method().to_string(),
         path,

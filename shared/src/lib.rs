@@ -13,6 +13,7 @@ pub mod leads;
 pub mod matching;
 pub mod metrics;
 pub mod providers;
+pub mod routes;
 pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;

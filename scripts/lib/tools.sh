@@ -1,0 +1,26 @@
+# Python tools the checks use, pinned, installed once into a virtualenv in the cache:
+# AWS SAM CLI, cfn-lint below 1.54 (later versions stop running the real SAM transform and miss
+# errors such as `rate(1 hours)`), and cargo-lambda (with zig, for Lambda builds).
+# Sourced by scripts/test. Needs: python3 with venv and pip.
+
+TOOLS_REQUIREMENTS="aws-sam-cli==1.170.0 cfn-lint==1.53.3 cargo-lambda==1.9.2"
+
+tools_install() {
+    TOOLS_VENV="$CACHE_DIR/tools-venv"
+    local stamp="$TOOLS_VENV/.installed"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$TOOLS_REQUIREMENTS" ]; then
+        echo "installing $TOOLS_REQUIREMENTS into $TOOLS_VENV" >&2
+        python3 -m venv "$TOOLS_VENV" || return 1
+        # shellcheck disable=SC2086
+        "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check $TOOLS_REQUIREMENTS >&2 || return 1
+        echo "$TOOLS_REQUIREMENTS" > "$stamp"
+    fi
+    export PATH="$TOOLS_VENV/bin:$PATH"
+}
+
+# Validates template.yaml with SAM's own linter and with cfn-lint (which applies the SAM
+# transform first). Offline; no AWS credentials needed.
+template_check() {
+    SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" sam validate --lint --template template.yaml
+    cfn-lint template.yaml
+}
