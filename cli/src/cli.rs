@@ -157,6 +157,10 @@ pub struct CreateAccountArgs {
     /// Keep unmatched bookings unmatched instead of creating a lead from the attendee.
     #[arg(long)]
     pub no_auto_create_leads: bool,
+    /// Use the published demo secrets the files in events/ are signed with, so they can be
+    /// replayed locally. Only for the account `demo`; never for real traffic.
+    #[arg(long)]
+    pub demo_secrets: bool,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +263,23 @@ pub struct AddAppointmentArgs {
 pub enum WebhookCommand {
     /// Print the signature header a provider would send with FILE's bytes.
     Sign(SignArgs),
+    /// Create the account's Calendly webhook subscription (organization scope, the four
+    /// invitee triggers, signed with the account's signing key), using its Calendly token.
+    /// Safe to repeat: an active subscription to the same URL is left alone.
+    CalendlySubscribe(CalendlySubscribeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendlySubscribeArgs {
+    pub account: String,
+    /// The deployment's base URL (the stack's ApiUrl output, e.g.
+    /// https://abc123.execute-api.eu-west-2.amazonaws.com); /webhooks/calendly/<account> is added.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// Delete and recreate a working subscription too: after `accounts rotate --secret
+    /// calendly`, or when deliveries fail with invalid_signature.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

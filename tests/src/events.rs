@@ -10,15 +10,7 @@ use shared::providers::{calcom, calendly};
 
 use crate::{compact, provider_fixture};
 
-/// The account the sample events are for.
-pub const DEMO_ACCOUNT: &str = "demo";
-/// The demo account's Cal.com webhook secret. For samples only; never use it for a real account.
-pub const DEMO_CALCOM_SECRET: &str = "calsec_demo_only_not_for_real_accounts";
-/// The demo account's Calendly signing key. For samples only.
-pub const DEMO_CALENDLY_KEY: &str = "clysec_demo_only_not_for_real_accounts";
-/// The API key the metrics and sync samples carry. For samples only: a real account's key is
-/// generated, never chosen.
-pub const DEMO_API_KEY: &str = "btk_demo_only_not_for_real_accounts";
+pub use shared::accounts::{DEMO_ACCOUNT, DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY};
 
 /// One event file: its name and content.
 #[derive(Debug, Clone)]

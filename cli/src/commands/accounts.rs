@@ -4,7 +4,7 @@ use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use shared::accounts::{Account, NewAccount, SecretKind, StatusLabels};
+use shared::accounts::{Account, IssuedSecrets, NewAccount, SecretKind, StatusLabels};
 use shared::domain::{AccountId, Region, Secret};
 use shared::store::{Store, StoreError};
 
@@ -60,7 +60,12 @@ async fn create(store: &dyn Store, args: CreateAccountArgs, json: bool) -> anyho
         auto_create_leads: !args.no_auto_create_leads,
         ..NewAccount::new(id.clone())
     };
-    let (account, secrets) = Account::create(new, Utc::now());
+    let secrets = if args.demo_secrets {
+        IssuedSecrets::demo(&id).map_err(|e| anyhow!("--demo-secrets: {e}"))?
+    } else {
+        IssuedSecrets::generate()
+    };
+    let account = Account::with_secrets(new, &secrets, Utc::now());
     match store.create_account(&account).await {
         Err(StoreError::AlreadyExists) => bail!("account {id} already exists"),
         other => other?,
@@ -367,7 +372,8 @@ async fn rotate(store: &dyn Store, raw: &str, which: SecretArg, json: bool) -> a
                     ),
                     SecretKind::Calendly => (
                         "calendlySigningKey",
-                        "Calendly signing key: recreate the webhook subscription with it",
+                        "Calendly signing key: put it on the webhook subscription with \
+                         `webhook calendly-subscribe <account> --url <base URL> --replace`",
                     ),
                     SecretKind::Api => ("apiKey", "API key: the old key stopped working"),
                 };

@@ -17,7 +17,7 @@ use shared::accounts::Account;
 use shared::domain::AccountId;
 use shared::store::Store;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, WebhookCommand};
 use crate::output;
 use crate::store_url::StoreUrl;
 
@@ -40,7 +40,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => crate::serve::run(&url, args, json).await,
-        Command::Webhook(command) => webhook::run(command, json),
+        Command::Webhook(WebhookCommand::Sign(args)) => webhook::sign(&args, json),
+        Command::Webhook(WebhookCommand::CalendlySubscribe(args)) => {
+            webhook::calendly_subscribe(open(&url).await?, &args, json).await
+        }
         Command::Accounts(command) => accounts::run(&*open(&url).await?, command, json).await,
         Command::Leads(command) => leads::run(&*open(&url).await?, command, json).await,
         Command::Appointments(command) => {

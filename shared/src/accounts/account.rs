@@ -5,7 +5,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{
-    API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, generate_secret,
+    API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,
+    DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
 };
 use crate::domain::{AccountId, Region, Secret};
 
@@ -123,15 +124,43 @@ pub enum SecretKind {
     Api,
 }
 
-impl Account {
-    /// A new account with freshly generated secrets.
-    pub fn create(new: NewAccount, now: DateTime<Utc>) -> (Account, IssuedSecrets) {
-        let secrets = IssuedSecrets {
+impl IssuedSecrets {
+    /// Fresh random secrets.
+    pub fn generate() -> Self {
+        Self {
             calcom_webhook_secret: generate_secret(CALCOM_SECRET_PREFIX),
             calendly_signing_key: generate_secret(CALENDLY_KEY_PREFIX),
             api_key: generate_secret(API_KEY_PREFIX),
-        };
-        let account = Account {
+        }
+    }
+
+    /// The published secrets the sample events in `events/` are signed with, for the account
+    /// [`DEMO_ACCOUNT`] only: anyone can forge requests for an account that uses them.
+    pub fn demo(id: &AccountId) -> Result<Self, String> {
+        if id.as_str() != DEMO_ACCOUNT {
+            return Err(format!(
+                "the demo secrets are public, so only the account {DEMO_ACCOUNT:?} may use them"
+            ));
+        }
+        Ok(Self {
+            calcom_webhook_secret: Secret::new(DEMO_CALCOM_SECRET.to_owned()),
+            calendly_signing_key: Secret::new(DEMO_CALENDLY_KEY.to_owned()),
+            api_key: Secret::new(DEMO_API_KEY.to_owned()),
+        })
+    }
+}
+
+impl Account {
+    /// A new account with freshly generated secrets.
+    pub fn create(new: NewAccount, now: DateTime<Utc>) -> (Account, IssuedSecrets) {
+        let secrets = IssuedSecrets::generate();
+        let account = Account::with_secrets(new, &secrets, now);
+        (account, secrets)
+    }
+
+    /// A new account holding `secrets`.
+    pub fn with_secrets(new: NewAccount, secrets: &IssuedSecrets, now: DateTime<Utc>) -> Account {
+        Account {
             name: new.name.unwrap_or_else(|| new.id.to_string()),
             id: new.id,
             time_zone: new.time_zone,
@@ -153,8 +182,7 @@ impl Account {
             created_at: now,
             updated_at: now,
             revision: 0,
-        };
-        (account, secrets)
+        }
     }
 
     /// Replaces one secret with a fresh one and returns it (to show once).
@@ -256,5 +284,17 @@ mod tests {
             account.calcom.webhook_secret.expose(),
             secrets.calcom_webhook_secret.expose()
         );
+    }
+
+    #[test]
+    fn only_the_demo_account_may_hold_the_published_demo_secrets() {
+        let refused = IssuedSecrets::demo(&AccountId::parse("acme").unwrap());
+        assert!(refused.unwrap_err().contains("\"demo\""));
+        let demo = AccountId::parse(DEMO_ACCOUNT).unwrap();
+        let secrets = IssuedSecrets::demo(&demo).unwrap();
+        let account = Account::with_secrets(NewAccount::new(demo), &secrets, now());
+        assert_eq!(account.calcom.webhook_secret.expose(), DEMO_CALCOM_SECRET);
+        assert_eq!(account.calendly.signing_key.expose(), DEMO_CALENDLY_KEY);
+        assert!(account.api_key_hash.matches(&ApiKeyHash::of(DEMO_API_KEY)));
     }
 }

@@ -33,6 +33,13 @@ pub const API_KEY_PREFIX: &str = "btk_";
 pub const CALCOM_SECRET_PREFIX: &str = "calsec_";
 pub const CALENDLY_KEY_PREFIX: &str = "clysec_";
 
+/// The account the sample events in `events/` are for, and the published secrets they are signed
+/// with. Public, so never for real traffic: only this account id may hold them.
+pub const DEMO_ACCOUNT: &str = "demo";
+pub const DEMO_CALCOM_SECRET: &str = "calsec_demo_only_not_for_real_accounts";
+pub const DEMO_CALENDLY_KEY: &str = "clysec_demo_only_not_for_real_accounts";
+pub const DEMO_API_KEY: &str = "btk_demo_only_not_for_real_accounts";
+
 /// The SHA-256 of an API key, in hex: what the store keeps and looks keys up by.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

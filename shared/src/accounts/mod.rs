@@ -7,5 +7,6 @@ pub use account::{
     Account, CalcomSettings, CalendlySettings, IssuedSecrets, NewAccount, SecretKind, StatusLabels,
 };
 pub use keys::{
-    API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, generate_secret,
+    API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,
+    DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
 };

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use tokio::time::Instant;
 
-use super::client::{FetchError, Get, ProviderHttp};
+use super::client::{Call, FetchError, ProviderHttp};
 use crate::domain::{BookingEvent, Region, Secret};
 use crate::providers::calcom::api::{API_VERSION, parse_bookings_page};
 
@@ -77,12 +77,10 @@ impl CalcomSource<'_> {
             page_query.push(("skip", skip.to_string()));
             let body = self
                 .http
-                .get(
-                    &Get {
-                        url: &url,
-                        query: &page_query,
-                        bearer: self.api_key,
+                .send(
+                    &Call {
                         headers: &[("cal-api-version", API_VERSION)],
+                        ..Call::get(&url, &page_query, self.api_key)
                     },
                     deadline,
                 )

@@ -1,14 +1,17 @@
-//! Reading Calendly's API: the organization (`GET /users/me`), its scheduled events in a window
-//! (`GET /scheduled_events`), and each event's invitees.
+//! Calendly's API: the organization (`GET /users/me`), its scheduled events in a window
+//! (`GET /scheduled_events`), each event's invitees, and the webhook subscriptions.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::Method;
 use tokio::time::Instant;
 
 use super::calcom::Fetched;
-use super::client::{FetchError, Get, ProviderHttp};
+use super::client::{Call, FetchError, ProviderHttp};
+use super::subscribe::Subscription;
 use crate::domain::{Region, Secret};
 use crate::providers::calendly::api::{
-    ScheduledEvent, parse_current_organization, parse_events_page, parse_invitees_page,
+    ScheduledEvent, WEBHOOK_EVENTS, WebhookSubscription, parse_created_subscription,
+    parse_current_organization, parse_events_page, parse_invitees_page, parse_subscriptions_page,
 };
 
 /// Items per page (Calendly's maximum).
@@ -35,13 +38,9 @@ impl CalendlySource<'_> {
         query: &[(&str, String)],
         deadline: Instant,
     ) -> Result<Vec<u8>, FetchError> {
-        let request = Get {
-            url,
-            query,
-            bearer: self.token,
-            headers: &[],
-        };
-        self.http.get(&request, deadline).await
+        self.http
+            .send(&Call::get(url, query, self.token), deadline)
+            .await
     }
 
     /// The token's organization URI.
@@ -90,6 +89,77 @@ impl CalendlySource<'_> {
             self.invitees(event, &mut fetched, deadline).await?;
         }
         Ok(fetched)
+    }
+
+    /// The organization's webhook subscriptions (organization scope).
+    pub async fn subscriptions(
+        &self,
+        organization: &str,
+        deadline: Instant,
+    ) -> Result<Vec<WebhookSubscription>, FetchError> {
+        let url = self.url("/webhook_subscriptions");
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![
+                ("organization", organization.to_owned()),
+                ("scope", "organization".to_owned()),
+                ("count", COUNT.to_owned()),
+            ];
+            query.extend(token.take().map(|t| ("page_token", t)));
+            let page = parse_subscriptions_page(&self.get(&url, &query, deadline).await?)?;
+            found.extend(page.subscriptions);
+            match page.next_page_token {
+                Some(next) => token = Some(next),
+                None => return Ok(found),
+            }
+        }
+        Err(FetchError::Malformed(format!(
+            "more than {MAX_PAGES} pages of webhook subscriptions"
+        )))
+    }
+
+    /// `POST /webhook_subscriptions` for our triggers, signed with `wanted.signing_key`.
+    pub(super) async fn create_subscription(
+        &self,
+        wanted: &Subscription<'_>,
+        deadline: Instant,
+    ) -> Result<WebhookSubscription, FetchError> {
+        let url = self.url("/webhook_subscriptions");
+        let body = serde_json::json!({
+            "url": wanted.callback_url,
+            "events": WEBHOOK_EVENTS,
+            "organization": wanted.organization,
+            "scope": "organization",
+            "signing_key": wanted.signing_key.expose(),
+        });
+        let call = Call {
+            method: Method::POST,
+            json: Some(&body),
+            ..Call::get(&url, &[], self.token)
+        };
+        Ok(parse_created_subscription(
+            &self.http.send(&call, deadline).await?,
+        )?)
+    }
+
+    /// `DELETE /webhook_subscriptions/{uuid}`; one already gone counts as deleted.
+    pub(super) async fn delete_subscription(
+        &self,
+        uri: &str,
+        deadline: Instant,
+    ) -> Result<(), FetchError> {
+        // Sent to the configured base: the URI names the real API host.
+        let uuid = uri.rsplit('/').next().unwrap_or_default();
+        let url = self.url(&format!("/webhook_subscriptions/{uuid}"));
+        let call = Call {
+            method: Method::DELETE,
+            ..Call::get(&url, &[], self.token)
+        };
+        match self.http.send(&call, deadline).await {
+            Ok(_) | Err(FetchError::Status(404, _)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn invitees(

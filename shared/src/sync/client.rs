@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 
 use crate::domain::Secret;
@@ -45,10 +45,10 @@ impl Default for RetryPolicy {
 pub enum FetchError {
     #[error("rate limited; the provider asked to wait {0} s")]
     RateLimited(u64),
-    #[error("the provider refused the credentials (HTTP {0}); check the API key or token")]
-    Unauthorized(u16),
-    #[error("the provider answered HTTP {0}")]
-    Status(u16),
+    #[error("the provider refused the credentials (HTTP {0}{said}); check the API key or token", said = said(.1))]
+    Unauthorized(u16, Option<String>),
+    #[error("the provider answered HTTP {0}{said}", said = said(.1))]
+    Status(u16, Option<String>),
     #[error("the provider did not answer within {0} s")]
     Timeout(u64),
     #[error("could not reach the provider: {0}")]
@@ -63,8 +63,8 @@ impl FetchError {
     pub fn code(&self) -> &'static str {
         match self {
             FetchError::RateLimited(_) => "rate_limited",
-            FetchError::Unauthorized(_) => "unauthorized",
-            FetchError::Status(_) => "provider_error",
+            FetchError::Unauthorized(..) => "unauthorized",
+            FetchError::Status(..) => "provider_error",
             FetchError::Timeout(_) => "timeout",
             FetchError::Network(_) => "unreachable",
             FetchError::Malformed(_) => "malformed_response",
@@ -86,13 +86,29 @@ pub struct ProviderHttp {
     policy: RetryPolicy,
 }
 
-/// One GET: where, with what, by whom.
+/// One call: what, where, with what, by whom.
 #[derive(Debug)]
-pub struct Get<'a> {
+pub struct Call<'a> {
+    pub method: Method,
     pub url: &'a str,
     pub query: &'a [(&'a str, String)],
     pub bearer: &'a Secret,
     pub headers: &'a [(&'a str, &'a str)],
+    /// A JSON body (POST).
+    pub json: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Call<'a> {
+    pub fn get(url: &'a str, query: &'a [(&'a str, String)], bearer: &'a Secret) -> Self {
+        Self {
+            method: Method::GET,
+            url,
+            query,
+            bearer,
+            headers: &[],
+            json: None,
+        }
+    }
 }
 
 impl ProviderHttp {
@@ -105,9 +121,13 @@ impl ProviderHttp {
         Ok(Self { client, policy })
     }
 
-    /// Fetches a body, retrying as the policy allows, never past `deadline`.
-    pub async fn get(&self, request: &Get<'_>, deadline: Instant) -> Result<Vec<u8>, FetchError> {
+    /// Makes the call and returns the body of its 2xx answer, never running past `deadline`.
+    /// A rate limit is waited out (the provider did not act on the call); a 5xx or a timeout
+    /// is retried as the policy allows, except for a POST, which the provider may have acted
+    /// on: that is the caller's to check and repeat.
+    pub async fn send(&self, call: &Call<'_>, deadline: Instant) -> Result<Vec<u8>, FetchError> {
         let policy = &self.policy;
+        let retryable = call.method != Method::POST;
         let (mut failures, mut limited) = (0u32, 0u32);
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -117,12 +137,15 @@ impl ProviderHttp {
             let timeout = policy.request_timeout.min(remaining);
             let mut builder = self
                 .client
-                .get(request.url)
-                .query(request.query)
-                .bearer_auth(request.bearer.expose())
+                .request(call.method.clone(), call.url)
+                .query(call.query)
+                .bearer_auth(call.bearer.expose())
                 .timeout(timeout);
-            for (name, value) in request.headers {
+            for (name, value) in call.headers {
                 builder = builder.header(*name, *value);
+            }
+            if let Some(json) = call.json {
+                builder = builder.json(json);
             }
             let failure = match builder.send().await {
                 Ok(response) if response.status().is_success() => {
@@ -150,19 +173,22 @@ impl ProviderHttp {
                 }
                 Ok(response) => {
                     let status = response.status();
-                    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                        return Err(FetchError::Unauthorized(status.as_u16()));
+                    if status.is_client_error() {
+                        let message = error_message(&response.bytes().await.unwrap_or_default());
+                        return Err(match status {
+                            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                                FetchError::Unauthorized(status.as_u16(), message)
+                            }
+                            _ => FetchError::Status(status.as_u16(), message),
+                        });
                     }
-                    if !status.is_server_error() {
-                        return Err(FetchError::Status(status.as_u16()));
-                    }
-                    FetchError::Status(status.as_u16())
+                    FetchError::Status(status.as_u16(), None)
                 }
                 Err(e) if e.is_timeout() => FetchError::Timeout(timeout.as_secs()),
                 Err(e) => FetchError::Network(without_url(&e)),
             };
             failures += 1;
-            if failures >= policy.max_attempts {
+            if !retryable || failures >= policy.max_attempts {
                 return Err(failure);
             }
             let pause = backoff(policy, failures);
@@ -173,6 +199,26 @@ impl ProviderHttp {
             tokio::time::sleep(pause).await;
         }
     }
+}
+
+/// The human message of a provider's error body: Calendly's `{"title", "message"}` and Cal.com's
+/// `{"error": {"message"}}`, cut to a log-friendly length.
+fn error_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let message = value
+        .get("message")
+        .or_else(|| value.get("error").and_then(|e| e.get("message")))
+        .and_then(serde_json::Value::as_str)?
+        .trim();
+    (!message.is_empty()).then(|| message.chars().take(300).collect())
+}
+
+/// `": <message>"` when the provider said why.
+fn said(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
 }
 
 /// Full jitter: a random pause up to the attempt's ceiling.
@@ -232,5 +278,25 @@ mod tests {
         for failures in 1..10 {
             assert!(backoff(&policy, failures) <= policy.backoff_cap);
         }
+    }
+
+    #[test]
+    fn error_bodies_of_both_providers_are_read() {
+        let calendly = br#"{"title": "Permission Denied", "message": "Please upgrade to a paid Calendly account."}"#;
+        assert_eq!(
+            error_message(calendly).as_deref(),
+            Some("Please upgrade to a paid Calendly account.")
+        );
+        let calcom = br#"{"status": "error", "error": {"code": "BadRequestException", "message": "Invalid event type"}}"#;
+        assert_eq!(error_message(calcom).as_deref(), Some("Invalid event type"));
+        assert_eq!(error_message(b"<html>"), None);
+        assert_eq!(
+            FetchError::Status(404, Some("Resource Not Found".into())).to_string(),
+            "the provider answered HTTP 404: Resource Not Found"
+        );
+        assert_eq!(
+            FetchError::Status(502, None).to_string(),
+            "the provider answered HTTP 502"
+        );
     }
 }

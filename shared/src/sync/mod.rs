@@ -1,18 +1,21 @@
 //! The reconciliation: read the providers' APIs and apply what the webhooks missed, through the
 //! same use-case as webhooks. Hourly (EventBridge, or `serve --sync-every`) for every account
-//! with credentials, and on demand (`POST /sync`, `booking-tracker sync`).
+//! with credentials, and on demand (`POST /sync`, `booking-tracker sync`). The same Calendly
+//! client also makes the webhook subscription at onboarding (`subscribe`).
 
 mod calcom;
 mod calendly;
 mod client;
 mod http;
 mod report;
+mod subscribe;
 
 pub use calcom::{CalcomSource, Fetched};
 pub use calendly::CalendlySource;
-pub use client::{FetchError, Get, ProviderHttp, RetryPolicy};
+pub use client::{Call, FetchError, ProviderHttp, RetryPolicy};
 pub use http::SYNC_REQUEST_BUDGET;
 pub use report::{SyncError, SyncReport, SyncUpdate};
+pub use subscribe::{SubscribeOutcome, Subscribed, Subscription, subscribe};
 
 use std::collections::HashMap;
 use std::sync::Arc;

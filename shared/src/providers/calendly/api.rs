@@ -1,11 +1,15 @@
 //! Calendly's REST API as the hourly sync reads it: `GET /users/me`, `GET /scheduled_events` and
 //! `GET /scheduled_events/{uuid}/invitees` (PROVIDERS.md §4). Invitees become the same booking
-//! events as webhooks, with `sync:<status>` as their trigger.
+//! events as webhooks, with `sync:<status>` as their trigger. Also the webhook subscriptions
+//! onboarding creates (PROVIDERS.md §2.8).
 
 use chrono::{DateTime, Utc};
 
 use super::invitee;
-use super::wire::{CurrentUser, Invitee, Page, ScheduledEvent as WireEvent};
+use super::wire::{
+    CurrentUser, Invitee, Page, Resource, ScheduledEvent as WireEvent,
+    WebhookSubscription as WireSubscription,
+};
 use crate::domain::{BookingEvent, EventKind, Provider, Region};
 use crate::providers::json::{self, PayloadError};
 
@@ -96,6 +100,80 @@ pub fn parse_invitees_page(
     })
 }
 
+/// The webhook triggers booking-tracker follows: what a subscription must deliver.
+pub const WEBHOOK_EVENTS: [&str; 4] = [
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+];
+
+/// A webhook subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSubscription {
+    /// `https://api.calendly.com/webhook_subscriptions/<uuid>`.
+    pub uri: String,
+    pub callback_url: String,
+    /// `active`, or `disabled` after 24 hours of failed deliveries (it must then be recreated).
+    pub state: String,
+    pub events: Vec<String>,
+    pub scope: Option<String>,
+}
+
+impl WebhookSubscription {
+    pub fn is_active(&self) -> bool {
+        self.state == "active"
+    }
+
+    /// Delivers every trigger booking-tracker follows.
+    pub fn covers_our_events(&self) -> bool {
+        WEBHOOK_EVENTS
+            .iter()
+            .all(|wanted| self.events.iter().any(|e| e == wanted))
+    }
+}
+
+/// One page of `GET /webhook_subscriptions`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionsPage {
+    pub subscriptions: Vec<WebhookSubscription>,
+    pub next_page_token: Option<String>,
+}
+
+pub fn parse_subscriptions_page(body: &[u8]) -> Result<SubscriptionsPage, PayloadError> {
+    let page: Page<WireSubscription> = json::from_body(body, "body")?;
+    let collection = json::required(page.collection, "collection")?;
+    let subscriptions = collection
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| subscription(s, &format!("collection[{i}].")))
+        .collect::<Result<_, PayloadError>>()?;
+    Ok(SubscriptionsPage {
+        subscriptions,
+        next_page_token: next_token(page.pagination.as_ref()),
+    })
+}
+
+/// The answer to `POST /webhook_subscriptions`: `{resource: {...}}`.
+pub fn parse_created_subscription(body: &[u8]) -> Result<WebhookSubscription, PayloadError> {
+    let created: Resource<WireSubscription> = json::from_body(body, "body")?;
+    subscription(json::required(created.resource, "resource")?, "resource.")
+}
+
+fn subscription(wire: WireSubscription, at: &str) -> Result<WebhookSubscription, PayloadError> {
+    let field = |name: &str| format!("{at}{name}");
+    Ok(WebhookSubscription {
+        uri: json::required(json::text(wire.uri.as_deref()), &field("uri"))?,
+        callback_url: json::required(
+            json::text(wire.callback_url.as_deref()),
+            &field("callback_url"),
+        )?,
+        state: json::required(json::text(wire.state.as_deref()), &field("state"))?,
+        events: wire.events.unwrap_or_default(),
+        scope: json::text(wire.scope.as_deref()),
+    })
+}
+
 fn next_token(pagination: Option<&super::wire::Pagination>) -> Option<String> {
     pagination.and_then(|p| json::text(p.next_page_token.as_deref()))
 }
@@ -165,4 +243,35 @@ fn invitee_events(
     }
     out.push(booking);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_are_read_and_a_missing_field_is_named() {
+        let page = br#"{"collection": [{
+            "uri": "https://api.calendly.com/webhook_subscriptions/AAAA",
+            "callback_url": "https://bt.example.com/webhooks/calendly/acme",
+            "created_at": "2026-11-01T09:00:00.000000Z", "updated_at": "2026-11-01T09:00:00.000000Z",
+            "retry_started_at": "2026-11-20T09:00:00.000000Z", "state": "disabled",
+            "events": ["invitee.created", "invitee.canceled"], "scope": "organization",
+            "organization": "https://api.calendly.com/organizations/BBBB", "user": null,
+            "creator": "https://api.calendly.com/users/CCCC"}],
+            "pagination": {"count": 1, "next_page": null, "previous_page": null,
+                           "next_page_token": null, "previous_page_token": null}}"#;
+        let page = parse_subscriptions_page(page).unwrap();
+        let found = &page.subscriptions[0];
+        assert!(!found.is_active());
+        assert!(!found.covers_our_events(), "no-show triggers missing");
+        assert_eq!(page.next_page_token, None);
+
+        let broken = br#"{"resource": {"uri": "https://api.calendly.com/webhook_subscriptions/AAAA", "state": "active"}}"#;
+        let error = parse_created_subscription(broken).unwrap_err();
+        assert!(
+            error.to_string().contains("resource.callback_url"),
+            "{error}"
+        );
+    }
 }

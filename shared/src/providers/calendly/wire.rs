@@ -93,3 +93,19 @@ pub(super) struct CurrentUser {
 pub(super) struct User {
     pub(super) current_organization: Option<String>,
 }
+
+/// `{resource: T}`: a single resource, as `POST /webhook_subscriptions` answers.
+#[derive(Deserialize)]
+pub(super) struct Resource<T> {
+    pub(super) resource: Option<T>,
+}
+
+/// A webhook subscription (PROVIDERS.md §2.8).
+#[derive(Deserialize)]
+pub(super) struct WebhookSubscription {
+    pub(super) uri: Option<String>,
+    pub(super) callback_url: Option<String>,
+    pub(super) state: Option<String>,
+    pub(super) events: Option<Vec<String>>,
+    pub(super) scope: Option<String>,
+}

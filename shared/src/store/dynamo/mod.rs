@@ -98,8 +98,22 @@ impl DynamoStore {
             Some("ConditionalCheckFailedException" | "TransactionConflictException") => {
                 StoreError::Conflict
             }
-            _ => StoreError::Unavailable(format!("DynamoDB: {}", DisplayErrorContext(&err))),
+            _ => StoreError::Unavailable(format!("DynamoDB: {}", describe(&err))),
         }
+    }
+}
+
+/// An SDK error in one line: the service's code and message when it answered, else the cause
+/// chain (never the raw response, which would fill a log line with headers).
+pub(crate) fn describe<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => DisplayErrorContext(err).to_string(),
     }
 }
 

@@ -175,7 +175,7 @@ impl DynamoStore {
             .send()
             .await;
         if let Err(e) = result {
-            tracing::warn!(table = %self.table, error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "point-in-time recovery not enabled");
+            tracing::warn!(table = %self.table, error = %super::describe(&e), "point-in-time recovery not enabled");
         }
     }
 }
