@@ -14,6 +14,8 @@ pub mod matching;
 pub mod metrics;
 pub mod providers;
 pub mod routes;
+#[cfg(feature = "sync")]
+pub mod sheets;
 pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;

@@ -11,6 +11,7 @@
 
 pub mod events;
 pub mod fakes;
+pub mod google;
 pub mod histories;
 pub mod stores;
 

@@ -17,6 +17,7 @@ use shared::accounts::{Account, ApiKeyHash, NewAccount};
 use shared::clock::FixedClock;
 use shared::domain::{AccountId, Secret};
 use shared::metrics::MetricsService;
+use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
 use shared::sync::{ProviderHttp, RetryPolicy, SyncService, SyncWindows};
@@ -75,12 +76,14 @@ async fn metrics_events_answer_as_documented() {
 }
 
 async fn sync_service(h: &Harness<SqliteStore>, calcom: &MockServer) -> SyncService<SqliteStore> {
+    let http = ProviderHttp::new(RetryPolicy::default()).unwrap();
     SyncService {
         store: Arc::clone(&h.store),
         clock: Arc::new(FixedClock(
             Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap(),
         )),
-        http: ProviderHttp::new(RetryPolicy::default()).unwrap(),
+        sheets: SheetsClient::new(&http, "http://127.0.0.1:9"),
+        http,
         calcom_base: calcom.uri(),
         calendly_base: "http://127.0.0.1:9".into(),
         windows: SyncWindows::default(),

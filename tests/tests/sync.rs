@@ -21,6 +21,7 @@ use shared::domain::{
     EventKind, Provider, Secret,
 };
 use shared::ingest::{all_days, apply_event, recount};
+use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
 use shared::sync::{ProviderHttp, RetryPolicy, SyncService, SyncWindows};
@@ -47,6 +48,7 @@ fn fast() -> RetryPolicy {
         backoff_cap: Duration::from_millis(20),
         max_rate_limit_wait: Duration::from_secs(3),
         max_rate_limited: 3,
+        rate_limit_fallback: Some(Duration::from_secs(60)),
     }
 }
 
@@ -61,10 +63,12 @@ async fn world() -> World {
     let h = Harness::sqlite().await;
     let calcom = MockServer::start().await;
     let calendly = MockServer::start().await;
+    let http = ProviderHttp::new(fast()).unwrap();
     let service = SyncService {
         store: Arc::clone(&h.store),
         clock: Arc::new(FixedClock(now())),
-        http: ProviderHttp::new(fast()).unwrap(),
+        sheets: SheetsClient::new(&http, "http://127.0.0.1:9"),
+        http,
         calcom_base: calcom.uri(),
         calendly_base: calendly.uri(),
         windows: SyncWindows::default(),

@@ -5,6 +5,7 @@ mod appointments;
 mod deliveries;
 mod leads;
 mod metrics;
+mod sheets;
 mod sync;
 mod webhook;
 
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync { account, all: _ } => {
             sync::run(open(&url).await?, account.as_deref(), json).await
         }
+        Command::Sheets(command) => sheets::run(open(&url).await?, command, json).await,
         Command::Deliveries { account, limit } => {
             deliveries::run(&*open(&url).await?, &account, limit, json).await
         }

@@ -8,6 +8,7 @@ use super::keys::{
     API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,
     DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
 };
+use super::sheet::{GoogleCredentials, SheetSettings};
 use crate::domain::{AccountId, Region, Secret};
 
 /// Everything booking-tracker knows about one team. Stored as one document; fields added later
@@ -33,6 +34,9 @@ pub struct Account {
     pub api_key_hash: ApiKeyHash,
     #[serde(default)]
     pub labels: StatusLabels,
+    /// The team's Google Sheet of leads, kept in step by the sync.
+    #[serde(default)]
+    pub google_sheet: Option<SheetSettings>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Counts the writes of this account; stores make each write conditional on it.
@@ -179,6 +183,7 @@ impl Account {
             },
             api_key_hash: ApiKeyHash::of(secrets.api_key.expose()),
             labels: StatusLabels::default(),
+            google_sheet: None,
             created_at: now,
             updated_at: now,
             revision: 0,
@@ -204,6 +209,17 @@ impl Account {
     /// Has credentials the hourly sync can use.
     pub fn has_provider_api_credentials(&self) -> bool {
         self.calcom.api_key.is_some() || self.calendly.token.is_some()
+    }
+
+    /// The sheet and the credentials to reach it, once both are set.
+    pub fn connected_sheet(&self) -> Option<(&SheetSettings, &GoogleCredentials)> {
+        let sheet = self.google_sheet.as_ref()?;
+        Some((sheet, sheet.credentials.as_ref()?))
+    }
+
+    /// Has something for the hourly sync to do: a provider to read or a sheet to keep.
+    pub fn needs_sync(&self) -> bool {
+        self.has_provider_api_credentials() || self.connected_sheet().is_some()
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod account;
 mod keys;
+mod sheet;
 
 pub use account::{
     Account, CalcomSettings, CalendlySettings, IssuedSecrets, NewAccount, SecretKind, StatusLabels,
@@ -9,4 +10,7 @@ pub use account::{
 pub use keys::{
     API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,
     DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
+};
+pub use sheet::{
+    Column, DEFAULT_SHEET_RANGE, GoogleCredentials, SheetColumns, SheetRange, SheetSettings,
 };

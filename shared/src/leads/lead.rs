@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::StatusLabels;
@@ -32,6 +33,27 @@ pub struct LeadBooking {
     pub booked_at: DateTime<Utc>,
 }
 
+/// The cells booking-tracker owns in a lead's sheet row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SheetCells {
+    pub status: Option<String>,
+    pub booked: Option<String>,
+}
+
+impl SheetCells {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.booked.is_none()
+    }
+}
+
+/// A call's time as the sheet and the sync report show it: `HH:MM DD/MM/YYYY`, local time.
+pub fn format_booking_time(t: DateTime<Utc>, time_zone: Tz) -> String {
+    t.with_timezone(&time_zone)
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Lead {
@@ -49,6 +71,10 @@ pub struct Lead {
     /// The lead's row in the team's sheet, when it came from or was written to one.
     #[serde(default)]
     pub sheet_row: Option<u32>,
+    /// The cells last written to (or found in) the lead's sheet row. The sheet is written again
+    /// only when the bookings call for other cells, so a team's later edits are kept.
+    #[serde(default)]
+    pub sheet_synced: Option<SheetCells>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Counts the writes of this lead; stores make each write conditional on it.
@@ -67,6 +93,7 @@ impl Lead {
             source,
             bookings: BTreeMap::new(),
             sheet_row: None,
+            sheet_synced: None,
             created_at: now,
             updated_at: now,
             revision: 0,
@@ -120,7 +147,7 @@ impl Lead {
     /// The label the lead's bookings call for, if any: booked while any call is live; otherwise
     /// cancelled or no-show after the latest booking ended that way. A completed call leaves the
     /// label to the team.
-    fn booking_label<'a>(&self, labels: &'a StatusLabels) -> Option<&'a str> {
+    pub fn booking_label<'a>(&self, labels: &'a StatusLabels) -> Option<&'a str> {
         if self.bookings.values().any(|b| b.status.is_live()) {
             return Some(&labels.booked);
         }
@@ -153,6 +180,18 @@ impl Lead {
             .filter(|b| b.status.is_live())
             .filter_map(|b| b.start)
             .min()
+    }
+
+    /// What the lead's sheet row should show: the label its bookings call for, and when its
+    /// next call starts (or, with none live, when its latest call was), as `HH:MM DD/MM/YYYY`.
+    pub fn sheet_cells(&self, labels: &StatusLabels, time_zone: Tz) -> SheetCells {
+        let start = self
+            .next_appointment()
+            .or_else(|| self.current_booking().and_then(|(_, b)| b.start));
+        SheetCells {
+            status: self.booking_label(labels).map(str::to_owned),
+            booked: start.map(|t| format_booking_time(t, time_zone)),
+        }
     }
 
     pub fn booking_status(&self) -> Option<AppointmentStatus> {

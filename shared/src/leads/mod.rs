@@ -5,5 +5,5 @@ mod lead;
 mod timeline;
 
 pub use distinct::{GAP_CAP, distinct_leads, lead_change, lead_contribution};
-pub use lead::{Lead, LeadBooking, LeadSource};
+pub use lead::{Lead, LeadBooking, LeadSource, SheetCells, format_booking_time};
 pub use timeline::TimelineEntry;

@@ -133,11 +133,7 @@ impl CalendlySource<'_> {
             "scope": "organization",
             "signing_key": wanted.signing_key.expose(),
         });
-        let call = Call {
-            method: Method::POST,
-            json: Some(&body),
-            ..Call::get(&url, &[], self.token)
-        };
+        let call = Call::post(&url, &body, self.token);
         Ok(parse_created_subscription(
             &self.http.send(&call, deadline).await?,
         )?)

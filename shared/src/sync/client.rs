@@ -25,6 +25,9 @@ pub struct RetryPolicy {
     pub max_rate_limit_wait: Duration,
     /// 429s tolerated per request.
     pub max_rate_limited: u32,
+    /// The wait for a 429 that names no reset: a fixed pause (Cal.com, Calendly), or `None` for
+    /// exponential backoff with jitter (Google's advice for its APIs).
+    pub rate_limit_fallback: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -36,6 +39,7 @@ impl Default for RetryPolicy {
             backoff_cap: Duration::from_secs(8),
             max_rate_limit_wait: Duration::from_secs(65),
             max_rate_limited: 3,
+            rate_limit_fallback: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -87,26 +91,60 @@ pub struct ProviderHttp {
 }
 
 /// One call: what, where, with what, by whom.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Call<'a> {
     pub method: Method,
     pub url: &'a str,
     pub query: &'a [(&'a str, String)],
-    pub bearer: &'a Secret,
+    pub bearer: Option<&'a Secret>,
     pub headers: &'a [(&'a str, &'a str)],
     /// A JSON body (POST).
     pub json: Option<&'a serde_json::Value>,
+    /// A form body (POST).
+    pub form: Option<&'a [(&'a str, &'a str)]>,
+    /// Whether repeating the call is harmless, so a 5xx or a timeout may be retried. A POST
+    /// may have been acted on before it failed: the caller decides.
+    pub idempotent: bool,
 }
 
 impl<'a> Call<'a> {
-    pub fn get(url: &'a str, query: &'a [(&'a str, String)], bearer: &'a Secret) -> Self {
+    /// A call with no query, headers, body or bearer; retried on failure unless it is a POST.
+    pub fn to(method: Method, url: &'a str) -> Self {
         Self {
-            method: Method::GET,
+            idempotent: method != Method::POST,
+            method,
             url,
-            query,
-            bearer,
+            query: &[],
+            bearer: None,
             headers: &[],
             json: None,
+            form: None,
+        }
+    }
+
+    pub fn get(url: &'a str, query: &'a [(&'a str, String)], bearer: &'a Secret) -> Self {
+        Self {
+            query,
+            bearer: Some(bearer),
+            ..Self::to(Method::GET, url)
+        }
+    }
+
+    /// A POST of `json`, not retried on a 5xx or a timeout unless marked idempotent.
+    pub fn post(url: &'a str, json: &'a serde_json::Value, bearer: &'a Secret) -> Self {
+        Self {
+            json: Some(json),
+            bearer: Some(bearer),
+            ..Self::to(Method::POST, url)
+        }
+    }
+
+    /// A POST of a form, without a bearer (OAuth token requests), not retried on a 5xx or a
+    /// timeout unless marked idempotent.
+    pub fn form_post(url: &'a str, form: &'a [(&'a str, &'a str)]) -> Self {
+        Self {
+            form: Some(form),
+            ..Self::to(Method::POST, url)
         }
     }
 }
@@ -121,13 +159,24 @@ impl ProviderHttp {
         Ok(Self { client, policy })
     }
 
+    /// The same connection pool with another retry policy.
+    pub fn with_policy(&self, policy: RetryPolicy) -> Self {
+        Self {
+            client: self.client.clone(),
+            policy,
+        }
+    }
+
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
     /// Makes the call and returns the body of its 2xx answer, never running past `deadline`.
     /// A rate limit is waited out (the provider did not act on the call); a 5xx or a timeout
-    /// is retried as the policy allows, except for a POST, which the provider may have acted
-    /// on: that is the caller's to check and repeat.
+    /// is retried as the policy allows if the call is idempotent.
     pub async fn send(&self, call: &Call<'_>, deadline: Instant) -> Result<Vec<u8>, FetchError> {
         let policy = &self.policy;
-        let retryable = call.method != Method::POST;
+        let retryable = call.idempotent;
         let (mut failures, mut limited) = (0u32, 0u32);
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -139,8 +188,13 @@ impl ProviderHttp {
                 .client
                 .request(call.method.clone(), call.url)
                 .query(call.query)
-                .bearer_auth(call.bearer.expose())
                 .timeout(timeout);
+            if let Some(bearer) = call.bearer {
+                builder = builder.bearer_auth(bearer.expose());
+            }
+            if let Some(form) = call.form {
+                builder = builder.form(form);
+            }
             for (name, value) in call.headers {
                 builder = builder.header(*name, *value);
             }
@@ -156,8 +210,10 @@ impl ProviderHttp {
                     };
                 }
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    let wait = reset_after(response.headers());
                     limited += 1;
+                    let wait = reset_after(response.headers())
+                        .or(policy.rate_limit_fallback)
+                        .unwrap_or_else(|| backoff(policy, limited));
                     let too_long = wait > policy.max_rate_limit_wait
                         || limited > policy.max_rate_limited
                         || Instant::now() + wait >= deadline;
@@ -201,13 +257,15 @@ impl ProviderHttp {
     }
 }
 
-/// The human message of a provider's error body: Calendly's `{"title", "message"}` and Cal.com's
-/// `{"error": {"message"}}`, cut to a log-friendly length.
+/// The human message of a provider's error body: Calendly's `{"title", "message"}`, Cal.com's
+/// and Google's `{"error": {"message"}}`, and OAuth's `{"error_description"}`, cut to a
+/// log-friendly length.
 fn error_message(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let message = value
         .get("message")
         .or_else(|| value.get("error").and_then(|e| e.get("message")))
+        .or_else(|| value.get("error_description"))
         .and_then(serde_json::Value::as_str)?
         .trim();
     (!message.is_empty()).then(|| message.chars().take(300).collect())
@@ -232,8 +290,8 @@ fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
 }
 
 /// How long a 429 asks to wait: Cal.com's `X-RateLimit-Reset-<name>` and Calendly's
-/// `X-RateLimit-Reset` (seconds until the reset), or `Retry-After`; 60 s when none says.
-fn reset_after(headers: &HeaderMap) -> Duration {
+/// `X-RateLimit-Reset` (seconds until the reset), or `Retry-After`; `None` when none says.
+fn reset_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds = headers
         .iter()
         .filter(|(name, _)| {
@@ -245,7 +303,7 @@ fn reset_after(headers: &HeaderMap) -> Duration {
         .fold(None, |max: Option<f64>, s| {
             Some(max.map_or(s, |m| m.max(s)))
         });
-    Duration::from_secs_f64(seconds.unwrap_or(60.0).min(3600.0))
+    seconds.map(|s| Duration::from_secs_f64(s.min(3600.0)))
 }
 
 /// A reqwest error without its URL, which can carry query parameters.
@@ -265,11 +323,11 @@ mod tests {
     fn reset_headers_of_both_providers_are_read() {
         let mut headers = HeaderMap::new();
         headers.insert("x-ratelimit-reset-default", "42".parse().unwrap());
-        assert_eq!(reset_after(&headers), Duration::from_secs(42));
+        assert_eq!(reset_after(&headers), Some(Duration::from_secs(42)));
         let mut headers = HeaderMap::new();
         headers.insert("x-ratelimit-reset", "7".parse().unwrap());
-        assert_eq!(reset_after(&headers), Duration::from_secs(7));
-        assert_eq!(reset_after(&HeaderMap::new()), Duration::from_secs(60));
+        assert_eq!(reset_after(&headers), Some(Duration::from_secs(7)));
+        assert_eq!(reset_after(&HeaderMap::new()), None);
     }
 
     #[test]

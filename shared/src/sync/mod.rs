@@ -28,10 +28,14 @@ use crate::accounts::Account;
 use crate::clock::Clock;
 use crate::domain::{Attendee, BookingEvent, BookingKey, EventKind, LeadId, Provider};
 use crate::ingest::{ApplyError, apply_event};
+use crate::sheets::{SheetError, SheetsClient};
 use crate::store::{Store, StoreError, SyncRun};
 
 pub const DEFAULT_CALCOM_API_URL: &str = "https://api.cal.com";
 pub const DEFAULT_CALENDLY_API_URL: &str = "https://api.calendly.com";
+
+/// The `provider` of sheet errors in the report.
+pub const SHEET: &str = "google_sheets";
 
 /// How far back each run looks.
 #[derive(Clone, Debug)]
@@ -67,6 +71,8 @@ pub struct SyncService<S: ?Sized> {
     pub calcom_base: String,
     /// `CALENDLY_API_URL`.
     pub calendly_base: String,
+    /// The Google Sheets API (`GOOGLE_SHEETS_API_URL`), for accounts with a sheet.
+    pub sheets: SheetsClient,
     pub windows: SyncWindows,
 }
 
@@ -89,22 +95,24 @@ impl<S: Store + ?Sized> SyncService<S> {
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| default.to_owned())
         };
+        let http = ProviderHttp::new(RetryPolicy::default())?;
         Ok(Self {
             store,
             clock,
-            http: ProviderHttp::new(RetryPolicy::default())?,
+            sheets: SheetsClient::from_env(&http),
+            http,
             calcom_base: base("CALCOM_API_URL", DEFAULT_CALCOM_API_URL),
             calendly_base: base("CALENDLY_API_URL", DEFAULT_CALENDLY_API_URL),
             windows: SyncWindows::default(),
         })
     }
 
-    /// Syncs every account that has provider credentials, one after the other; one account's
+    /// Syncs every account that has provider credentials or a sheet, one after the other; one account's
     /// failure is its own report's error and never stops the others.
     pub async fn sync_all(&self, deadline: Instant) -> Result<Vec<SyncReport>, StoreError> {
         let accounts = self.store.list_accounts().await?;
         let mut reports = Vec::new();
-        for account in accounts.iter().filter(|a| a.has_provider_api_credentials()) {
+        for account in accounts.iter().filter(|a| a.needs_sync()) {
             let report = if Instant::now() + StdDuration::from_secs(2) >= deadline {
                 let mut report = SyncReport::new(account.id.as_str());
                 report.fail(
@@ -131,8 +139,9 @@ impl<S: Store + ?Sized> SyncService<S> {
         Ok(reports)
     }
 
-    /// Syncs one account: reads each configured provider, applies every booking, marks ended
-    /// calls completed, and records the run. Provider failures are the report's errors; a store
+    /// Syncs one account: pulls its sheet, reads each configured provider, applies every
+    /// booking, marks ended calls completed, pushes the sheet, and records the run. Provider and
+    /// sheet failures are the report's errors (a failed push is made again next run); a store
     /// failure is an `Err` (nothing half-applied: each booking is one atomic write).
     pub async fn sync_account(
         &self,
@@ -146,6 +155,31 @@ impl<S: Store + ?Sized> SyncService<S> {
             leads: HashMap::new(),
         };
         let mut synced_any = false;
+
+        let sheet = account.connected_sheet();
+        let mut snapshot = None;
+        if let Some(connected) = sheet {
+            synced_any = true;
+            match crate::sheets::pull(
+                &*self.store,
+                &self.sheets,
+                account,
+                connected,
+                now,
+                deadline,
+            )
+            .await
+            {
+                Ok((rows, pulled)) => {
+                    snapshot = Some(rows);
+                    run.report.sheet = Some(pulled);
+                }
+                Err(SheetError::Store(e)) => return Err(e),
+                Err(e) => run
+                    .report
+                    .fail(SHEET, e.code(), e.explain(&connected.1.client_email)),
+            }
+        }
 
         if let Some(api_key) = &account.calcom.api_key {
             synced_any = true;
@@ -217,6 +251,27 @@ impl<S: Store + ?Sized> SyncService<S> {
 
         if synced_any {
             self.sweep(account, now, &mut run).await?;
+        }
+        if let (Some(connected), Some(snapshot)) = (sheet, &snapshot) {
+            let mut pushed = run.report.sheet.take().unwrap_or_default();
+            match crate::sheets::push(
+                &*self.store,
+                &self.sheets,
+                account,
+                connected,
+                snapshot,
+                deadline,
+                &mut pushed,
+            )
+            .await
+            {
+                Ok(()) => {}
+                Err(SheetError::Store(e)) => return Err(e),
+                Err(e) => run
+                    .report
+                    .fail(SHEET, e.code(), e.explain(&connected.1.client_email)),
+            }
+            run.report.sheet = Some(pushed);
         }
         let mut report = run.report;
         report.matches_found = run.leads.values().filter(|lead| lead.is_some()).count() as u64;

@@ -4,6 +4,8 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::ingest::Applied;
+use crate::leads::format_booking_time;
+use crate::sheets::SheetReport;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,6 +21,9 @@ pub struct SyncReport {
     pub updates_applied: u64,
     pub updates: Vec<SyncUpdate>,
     pub errors: Vec<SyncError>,
+    /// The Google Sheet's pull and push, for accounts with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<SheetReport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,7 +41,7 @@ pub struct SyncUpdate {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncError {
-    /// `calcom`, `calendly`, or `store`.
+    /// `calcom`, `calendly`, `google_sheets`, or `store`.
     pub provider: String,
     pub code: String,
     pub message: String,
@@ -53,6 +58,7 @@ impl SyncReport {
             updates_applied: 0,
             updates: Vec::new(),
             errors: Vec::new(),
+            sheet: None,
         }
     }
 
@@ -66,11 +72,9 @@ impl SyncReport {
             appointment_id: appointment.id().to_string(),
             lead_id: appointment.lead_id().map(ToString::to_string),
             name: appointment.attendee().name,
-            booking_time: appointment.start().map(|t| {
-                t.with_timezone(&time_zone)
-                    .format("%H:%M %d/%m/%Y")
-                    .to_string()
-            }),
+            booking_time: appointment
+                .start()
+                .map(|t| format_booking_time(t, time_zone)),
             change: applied.outcome.as_str().to_owned(),
         });
     }
@@ -88,7 +92,8 @@ impl SyncReport {
         self.success = self.errors.is_empty();
         self.message = match (synced_any, self.success) {
             (false, _) if self.errors.is_empty() => {
-                "nothing to sync: set a Cal.com API key or a Calendly token".to_owned()
+                "nothing to sync: set a Cal.com API key, a Calendly token or a Google Sheet"
+                    .to_owned()
             }
             (_, true) => "sync completed".to_owned(),
             (_, false) => format!("sync completed with {} errors", self.errors.len()),

@@ -1,0 +1,71 @@
+//! The team's Google Sheet as a lead directory, kept in step by every sync run: pulled first
+//! (its rows become leads that webhooks match in real time), pushed last (status labels and
+//! call times written back, new leads appended). `booking-tracker sheets pull|push` run either
+//! half on demand.
+
+mod api;
+mod auth;
+mod directory;
+
+pub use api::{CellWrite, DEFAULT_GOOGLE_SHEETS_API_URL, SheetsClient};
+pub use auth::{GoogleAuth, SHEETS_SCOPE, sign_assertion};
+pub use directory::{Snapshot, pull, push};
+
+use serde::Serialize;
+
+use crate::ingest::InvalidRow;
+use crate::store::StoreError;
+use crate::sync::FetchError;
+
+/// Why a pull or push failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error(transparent)]
+    Google(#[from] FetchError),
+    #[error("the service account's private key cannot sign: {0}")]
+    Key(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SheetError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SheetError::Google(e) => e.code(),
+            SheetError::Key(_) => "invalid_credentials",
+            SheetError::Store(_) => "storage_unavailable",
+        }
+    }
+
+    /// The message for the sync report, with what to do when the sheet is not shared.
+    pub fn explain(&self, client_email: &str) -> String {
+        match self {
+            SheetError::Google(FetchError::Unauthorized(403, _) | FetchError::Status(404, _)) => {
+                format!(
+                    "{self}; share the sheet with {client_email} as an editor and check the spreadsheet id"
+                )
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// What a pull and a push did, in the sync report's `sheet` and `booking-tracker sheets`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SheetReport {
+    /// Rows in the range, blank ones included.
+    pub rows_read: usize,
+    /// Leads created from new rows.
+    pub imported: usize,
+    /// Leads changed from edited rows.
+    pub updated: usize,
+    /// Rows repeating an earlier row's phone or email, left alone.
+    pub duplicates: usize,
+    /// Rows not imported, by sheet row (`line`): no phone or email, or one that does not parse.
+    pub invalid: Vec<InvalidRow>,
+    /// Cells written in the one `values:batchUpdate`.
+    pub cells_written: u64,
+    /// New leads' rows added with `values:append`.
+    pub rows_appended: u64,
+}
