@@ -36,7 +36,9 @@ pub async fn run(store: Arc<dyn Store>, account: Option<&str>, json: bool) -> an
             print(report);
         }
         if reports.is_empty() {
-            output::line("No account has provider credentials: set them with accounts update.");
+            output::line(
+                "No account has provider credentials or a Google Sheet: set them with accounts update.",
+            );
         }
     }
     if reports.iter().all(|r| r.success) {

@@ -1,0 +1,166 @@
+//! Connecting a Google Sheet and keeping it in step through the real binary, against the local
+//! Google fake (`integration_tests::google`).
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+use integration_tests::google::{CLIENT_EMAIL, FakeGoogle, SPREADSHEET};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_booking-tracker");
+
+/// Exit code, stdout as JSON (or raw), and stdout and stderr as text.
+fn cli(store: &str, google: &FakeGoogle, args: &[&str]) -> (i32, Value, String) {
+    let output = Command::new(BIN)
+        .env("BOOKING_TRACKER_STORE", store)
+        .env("GOOGLE_SHEETS_API_URL", google.server.uri())
+        .env("RUST_LOG", "debug")
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("the CLI runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let value = serde_json::from_str(&stdout).unwrap_or(Value::String(stdout.clone()));
+    (
+        output.status.code().unwrap_or(-1),
+        value,
+        format!("{stdout}\n{stderr}"),
+    )
+}
+
+#[tokio::test]
+async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
+    let google = FakeGoogle::start(&[
+        &["", "Jane", "Doe", "07700 123456", "jane@example.com"],
+        &["NEW", "Bob", "Smith", "07742 201349", ""],
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
+    let key_file = dir.path().join("service-account.json");
+    std::fs::write(&key_file, google.key_file()).unwrap();
+    let key_path = key_file.to_str().unwrap();
+
+    assert_eq!(cli(&store, &google, &["accounts", "create", "acme"]).0, 0);
+    let url = format!("https://docs.google.com/spreadsheets/d/{SPREADSHEET}/edit#gid=0");
+    let (code, shown, text) = cli(
+        &store,
+        &google,
+        &[
+            "accounts",
+            "update",
+            "acme",
+            "--google-sheet",
+            &url,
+            "--google-credentials",
+            key_path,
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["spreadsheetId"], SPREADSHEET);
+    assert_eq!(shown["googleSheet"]["range"], "Leads!A2:X");
+    assert_eq!(shown["googleSheet"]["columns"]["booked"], "X");
+    assert_eq!(shown["googleSheet"]["serviceAccount"], CLIENT_EMAIL);
+    assert!(!text.contains("PRIVATE KEY"), "the key is never shown");
+    let (_, _, text) = cli(&store, &google, &["accounts", "show", "acme"]);
+    assert!(!text.contains("PRIVATE KEY"));
+
+    // A column outside the range is refused, and nothing changes.
+    let (code, refused, _) = cli(
+        &store,
+        &google,
+        &["accounts", "update", "acme", "--sheet-columns", "phone=Z"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the range"),
+        "{refused}"
+    );
+
+    let (code, pulled, text) = cli(&store, &google, &["sheets", "pull", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(pulled["rowsRead"], 2);
+    assert_eq!(pulled["imported"], 2);
+
+    let (code, _, text) = cli(
+        &store,
+        &google,
+        &[
+            "appointments",
+            "add",
+            "acme",
+            "--name",
+            "Jane Doe",
+            "--phone",
+            "+44 7700 123456",
+            "--at",
+            "2026-12-01T10:00:00Z",
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+
+    let (code, pushed, text) = cli(&store, &google, &["sheets", "push", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(pushed["cellsWritten"], 2, "{pushed}");
+    assert_eq!(pushed["rowsAppended"], 0);
+    assert!(!text.contains("PRIVATE KEY") && !text.contains("ya29."));
+    {
+        let state = google.state();
+        assert_eq!(state.cell("A2"), "CALL_BOOKED");
+        assert_eq!(state.cell("X2"), "10:00 01/12/2026");
+        assert_eq!(state.cell("A3"), "NEW");
+    }
+
+    let (code, again, _) = cli(&store, &google, &["sheets", "push", "acme"]);
+    assert_eq!(code, 0);
+    assert_eq!(again["cellsWritten"], 0);
+    assert_eq!(google.state().batch_updates.len(), 1);
+
+    // The hourly sync does the same for an account with only a sheet.
+    let (code, report, text) = cli(&store, &google, &["sync", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["success"], true);
+    assert_eq!(report["sheet"]["rowsRead"], 2);
+}
+
+#[tokio::test]
+async fn a_bad_key_file_is_refused_with_its_reason() {
+    let google = FakeGoogle::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
+    let key_file = dir.path().join("oauth-client.json");
+    std::fs::write(&key_file, r#"{"installed": {"client_id": "x"}}"#).unwrap();
+    assert_eq!(cli(&store, &google, &["accounts", "create", "acme"]).0, 0);
+    let (code, refused, _) = cli(
+        &store,
+        &google,
+        &[
+            "accounts",
+            "update",
+            "acme",
+            "--google-sheet",
+            SPREADSHEET,
+            "--google-credentials",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("service_account"),
+        "{refused}"
+    );
+    let (_, shown, _) = cli(&store, &google, &["accounts", "show", "acme"]);
+    assert_eq!(shown["googleSheet"], Value::Null, "nothing was saved");
+    let (code, _, text) = cli(&store, &google, &["sheets", "pull", "acme"]);
+    assert_eq!(code, 1);
+    assert!(text.contains("--google-sheet"), "{text}");
+}
