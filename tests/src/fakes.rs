@@ -1,8 +1,25 @@
 //! Local fakes of the providers' APIs, built from their documented formats
 //! (`../shared/providers/PROVIDERS.md` §3-4, and the sample pages in `fixtures/providers`).
 
+use std::time::Duration;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
+use shared::sync::RetryPolicy;
+
+/// A retry policy for local fakes: short timeouts and backoffs, so fault tests run in
+/// milliseconds; a 429 without a reset header still waits a minute, as in production.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        request_timeout: Duration::from_millis(400),
+        max_attempts: 3,
+        backoff_base: Duration::from_millis(5),
+        backoff_cap: Duration::from_millis(20),
+        max_rate_limit_wait: Duration::from_secs(3),
+        max_rate_limited: 3,
+        rate_limit_fallback: Some(Duration::from_secs(60)),
+    }
+}
 
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)

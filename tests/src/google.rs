@@ -209,16 +209,22 @@ impl FakeGoogle {
         format!("{}/token", self.server.uri())
     }
 
-    /// The next `times` Sheets calls answer 429 (`RESOURCE_EXHAUSTED`, no reset header).
-    pub async fn rate_limit_next(&self, times: u64) {
-        Mock::given(path_regex(format!("^/v4/spreadsheets/{SPREADSHEET}/")))
-            .respond_with(ResponseTemplate::new(429).set_body_json(json!({
-                "error": {"code": 429, "message": "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'", "status": "RESOURCE_EXHAUSTED"}
-            })))
+    /// The next `times` cell writes (`values:batchUpdate`) get `response` instead.
+    pub async fn fail_writes(&self, response: ResponseTemplate, times: u64) {
+        Mock::given(method("POST"))
+            .and(path_regex(r"values:batchUpdate$"))
+            .respond_with(response)
             .up_to_n_times(times)
             .with_priority(1)
             .mount(&self.server)
             .await;
+    }
+
+    /// Google's 429 for a spent write quota (`RESOURCE_EXHAUSTED`, no reset header).
+    pub fn quota_exceeded() -> ResponseTemplate {
+        ResponseTemplate::new(429).set_body_json(json!({
+            "error": {"code": 429, "message": "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'", "status": "RESOURCE_EXHAUSTED"}
+        }))
     }
 }
 

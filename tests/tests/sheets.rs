@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use integration_tests::fakes::fast_retries;
 use integration_tests::google::{CLIENT_EMAIL, FakeGoogle, SPREADSHEET};
 use integration_tests::stores::Harness;
 use shared::accounts::{Account, NewAccount, SheetColumns, SheetRange, SheetSettings};
@@ -20,7 +21,7 @@ use shared::leads::{Lead, LeadSource};
 use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
-use shared::sync::{ProviderHttp, RetryPolicy, SyncReport, SyncService, SyncWindows};
+use shared::sync::{ProviderHttp, SyncReport, SyncService, SyncWindows};
 use tokio::time::Instant;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
@@ -31,18 +32,6 @@ fn at(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
 
 fn now() -> DateTime<Utc> {
     at(3, 20, 12)
-}
-
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        request_timeout: Duration::from_secs(2),
-        max_attempts: 3,
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(20),
-        max_rate_limit_wait: Duration::from_secs(3),
-        max_rate_limited: 3,
-        rate_limit_fallback: Some(Duration::from_secs(60)),
-    }
 }
 
 struct World {
@@ -56,7 +45,7 @@ struct World {
 async fn world(rows: &[&[&str]]) -> World {
     let h = Harness::sqlite().await;
     let google = FakeGoogle::start(rows).await;
-    let http = ProviderHttp::new(fast()).unwrap();
+    let http = ProviderHttp::new(fast_retries()).unwrap();
     let service = SyncService {
         store: Arc::clone(&h.store),
         clock: Arc::new(FixedClock(now())),
@@ -333,15 +322,7 @@ async fn a_rate_limited_write_is_retried_with_backoff() {
     w.sync().await;
     w.book("JANE-1", EventKind::Booked, jane(), at(3, 25, 10))
         .await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"values:batchUpdate$"))
-        .respond_with(ResponseTemplate::new(429).set_body_json(serde_json::json!({
-            "error": {"code": 429, "message": "Quota exceeded for quota metric 'Write requests'", "status": "RESOURCE_EXHAUSTED"}
-        })))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&w.google.server)
-        .await;
+    w.google.fail_writes(FakeGoogle::quota_exceeded(), 1).await;
     let report = w.sync().await;
     assert!(report.success, "{report:?}");
     assert_eq!(w.google.state().cell("A2"), "CALL_BOOKED");
@@ -353,13 +334,7 @@ async fn a_failed_push_is_reported_never_blocks_the_run_and_is_made_next_run() {
     w.sync().await;
     w.book("JANE-1", EventKind::Booked, jane(), at(3, 25, 10))
         .await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"values:batchUpdate$"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(3)
-        .with_priority(1)
-        .mount(&w.google.server)
-        .await;
+    w.google.fail_writes(ResponseTemplate::new(503), 3).await;
     let failed = w.sync().await;
     assert!(!failed.success);
     assert_eq!(failed.errors.len(), 1, "{failed:?}");

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use integration_tests::fakes::{
     CALENDLY_ORG, CalcomBooking, CalendlyInvitee, calcom_page, calendly_event, calendly_me,
-    calendly_page,
+    calendly_page, fast_retries,
 };
 use integration_tests::stores::Harness;
 use shared::accounts::{Account, NewAccount};
@@ -24,7 +24,7 @@ use shared::ingest::{all_days, apply_event, recount};
 use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
-use shared::sync::{ProviderHttp, RetryPolicy, SyncService, SyncWindows};
+use shared::sync::{ProviderHttp, SyncService, SyncWindows};
 use tokio::time::Instant;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -40,18 +40,6 @@ fn now() -> DateTime<Utc> {
     at(3, 20, 12)
 }
 
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        request_timeout: Duration::from_millis(400),
-        max_attempts: 3,
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(20),
-        max_rate_limit_wait: Duration::from_secs(3),
-        max_rate_limited: 3,
-        rate_limit_fallback: Some(Duration::from_secs(60)),
-    }
-}
-
 struct World {
     h: Harness<SqliteStore>,
     calcom: MockServer,
@@ -63,7 +51,7 @@ async fn world() -> World {
     let h = Harness::sqlite().await;
     let calcom = MockServer::start().await;
     let calendly = MockServer::start().await;
-    let http = ProviderHttp::new(fast()).unwrap();
+    let http = ProviderHttp::new(fast_retries()).unwrap();
     let service = SyncService {
         store: Arc::clone(&h.store),
         clock: Arc::new(FixedClock(now())),
@@ -119,6 +107,18 @@ async fn calcom_list(server: &MockServer, status: &str, list: &[CalcomBooking], 
             .mount(server)
             .await;
     }
+}
+
+/// The next `times` reads of Cal.com's upcoming bookings get `response` instead.
+async fn fail_upcoming(server: &MockServer, response: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/v2/bookings"))
+        .and(query_param("status", "upcoming"))
+        .respond_with(response)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
 }
 
 async fn calcom_lists(
@@ -329,14 +329,12 @@ async fn a_no_show_seen_only_through_absent_and_ended_calls_complete() {
 async fn rate_limits_are_waited_out() {
     let w = world().await;
     let acme = account(&w, "acme", Some(CALCOM_KEY), false).await;
-    Mock::given(method("GET"))
-        .and(path("/v2/bookings"))
-        .and(query_param("status", "upcoming"))
-        .respond_with(ResponseTemplate::new(429).insert_header("x-ratelimit-reset-default", "1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&w.calcom)
-        .await;
+    fail_upcoming(
+        &w.calcom,
+        ResponseTemplate::new(429).insert_header("x-ratelimit-reset-default", "1"),
+        1,
+    )
+    .await;
     calcom_lists(
         &w.calcom,
         &[CalcomBooking::new(
@@ -374,14 +372,7 @@ async fn rate_limits_are_waited_out() {
 async fn server_errors_are_retried_with_backoff() {
     let w = world().await;
     let acme = account(&w, "acme", Some(CALCOM_KEY), false).await;
-    Mock::given(method("GET"))
-        .and(path("/v2/bookings"))
-        .and(query_param("status", "upcoming"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&w.calcom)
-        .await;
+    fail_upcoming(&w.calcom, ResponseTemplate::new(500), 2).await;
     calcom_lists(
         &w.calcom,
         &[CalcomBooking::new(

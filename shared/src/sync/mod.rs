@@ -24,7 +24,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use tokio::time::Instant;
 
-use crate::accounts::Account;
+use crate::accounts::{Account, GoogleCredentials};
 use crate::clock::Clock;
 use crate::domain::{Attendee, BookingEvent, BookingKey, EventKind, LeadId, Provider};
 use crate::ingest::{ApplyError, apply_event};
@@ -157,10 +157,10 @@ impl<S: Store + ?Sized> SyncService<S> {
         let mut synced_any = false;
 
         let sheet = account.connected_sheet();
-        let mut snapshot = None;
+        let mut pulled = None;
         if let Some(connected) = sheet {
             synced_any = true;
-            match crate::sheets::pull(
+            let result = crate::sheets::pull(
                 &*self.store,
                 &self.sheets,
                 account,
@@ -168,17 +168,8 @@ impl<S: Store + ?Sized> SyncService<S> {
                 now,
                 deadline,
             )
-            .await
-            {
-                Ok((rows, pulled)) => {
-                    snapshot = Some(rows);
-                    run.report.sheet = Some(pulled);
-                }
-                Err(SheetError::Store(e)) => return Err(e),
-                Err(e) => run
-                    .report
-                    .fail(SHEET, e.code(), e.explain(&connected.1.client_email)),
-            }
+            .await;
+            pulled = run.sheet_outcome(result, connected.1)?;
         }
 
         if let Some(api_key) = &account.calcom.api_key {
@@ -252,26 +243,19 @@ impl<S: Store + ?Sized> SyncService<S> {
         if synced_any {
             self.sweep(account, now, &mut run).await?;
         }
-        if let (Some(connected), Some(snapshot)) = (sheet, &snapshot) {
-            let mut pushed = run.report.sheet.take().unwrap_or_default();
-            match crate::sheets::push(
+        if let (Some(connected), Some((snapshot, mut sheet_report))) = (sheet, pulled) {
+            let result = crate::sheets::push(
                 &*self.store,
                 &self.sheets,
                 account,
                 connected,
-                snapshot,
+                &snapshot,
                 deadline,
-                &mut pushed,
+                &mut sheet_report,
             )
-            .await
-            {
-                Ok(()) => {}
-                Err(SheetError::Store(e)) => return Err(e),
-                Err(e) => run
-                    .report
-                    .fail(SHEET, e.code(), e.explain(&connected.1.client_email)),
-            }
-            run.report.sheet = Some(pushed);
+            .await;
+            run.sheet_outcome(result, connected.1)?;
+            run.report.sheet = Some(sheet_report);
         }
         let mut report = run.report;
         report.matches_found = run.leads.values().filter(|lead| lead.is_some()).count() as u64;
@@ -399,4 +383,24 @@ struct Run {
     report: SyncReport,
     /// The lead of each booking seen, for `matchesFound`.
     leads: HashMap<(Provider, BookingKey), Option<LeadId>>,
+}
+
+impl Run {
+    /// A sheet call's result: a store failure ends the run (503); a Google failure is the
+    /// report's error, and the run goes on without the sheet.
+    fn sheet_outcome<T>(
+        &mut self,
+        result: Result<T, SheetError>,
+        credentials: &GoogleCredentials,
+    ) -> Result<Option<T>, StoreError> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(SheetError::Store(e)) => Err(e),
+            Err(e) => {
+                self.report
+                    .fail(SHEET, e.code(), e.explain(&credentials.client_email));
+                Ok(None)
+            }
+        }
+    }
 }
