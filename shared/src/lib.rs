@@ -19,4 +19,6 @@ pub mod sheets;
 pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;
+#[cfg(any(feature = "dynamodb", feature = "sync"))]
+mod tls;
 pub mod webhooks;

@@ -151,7 +151,9 @@ impl<'a> Call<'a> {
 
 impl ProviderHttp {
     pub fn new(policy: RetryPolicy) -> Result<Self, String> {
+        let tls = crate::tls::provider_tls().map_err(|e| format!("cannot configure TLS: {e}"))?;
         let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("booking-tracker/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -118,9 +118,14 @@ where
 }
 
 /// The standard AWS configuration chain: environment, profile, instance or Lambda role. The
-/// endpoint comes from `AWS_ENDPOINT_URL_DYNAMODB` when set (DynamoDB Local).
+/// endpoint comes from `AWS_ENDPOINT_URL_DYNAMODB` when set (DynamoDB Local). HTTPS trusts
+/// Amazon Trust Services' roots rather than parsing the system store (`crate::tls`).
 pub async fn load_aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(client) = crate::tls::aws_http_client() {
+        loader = loader.http_client(client);
+    }
+    loader.load().await
 }
 
 pub(super) fn s(value: impl Into<String>) -> AttributeValue {

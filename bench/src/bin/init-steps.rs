@@ -1,0 +1,35 @@
+//! Where a cold start's init time goes: runs, once in a fresh process, each step a function
+//! takes before its first poll, and what its first request needs, printing the time of each.
+//! `cold-start` says how long the whole takes; this says which part to work on.
+//!
+//! Usage: `init-steps` (with the variables a function gets: `AWS_REGION`, credentials).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::time::Instant;
+
+use shared::domain::{Phone, Region};
+use shared::sync::{ProviderHttp, RetryPolicy};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let mut last = Instant::now();
+    let mut step = |name: &str| {
+        let now = Instant::now();
+        println!("{name:<44} {:>8.3} ms", (now - last).as_secs_f64() * 1e3);
+        last = now;
+    };
+    lambda_runtime::tracing::init_default_subscriber();
+    step("tracing subscriber");
+    let config = shared::store::dynamo::load_aws_config().await;
+    step("AWS config (credential and region chain)");
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    step("DynamoDB client");
+    let http = ProviderHttp::new(RetryPolicy::default());
+    step("providers' HTTP client (sync only)");
+    let phone = Phone::parse("+447742201349", Region::US);
+    step("first phone normalisation");
+    let again = Phone::parse("07742201350", Region::GB);
+    step("second phone normalisation");
+    drop((client, http, phone, again));
+}
