@@ -20,7 +20,7 @@ impl Accounts for SqliteStore {
             to_doc(&stored)?,
         );
         self.pool
-            .run(move |conn, _| {
+            .write(move |conn, _| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;
@@ -108,7 +108,7 @@ impl Accounts for SqliteStore {
         );
         let hash = stored.api_key_hash.as_hex().to_owned();
         self.pool
-            .run(move |conn, _| {
+            .write(move |conn, _| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;

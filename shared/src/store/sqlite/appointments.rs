@@ -104,7 +104,7 @@ impl Appointments for SqliteStore {
         let account = account.to_string();
         let batch = batch.clone();
         self.pool
-            .run(move |conn, _| {
+            .write(move |conn, _| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;

@@ -12,7 +12,7 @@ impl Deliveries for SqliteStore {
     async fn record_delivery(&self, account: &AccountId, delivery: &Delivery) -> StoreResult<()> {
         let (account, delivery) = (account.to_string(), delivery.clone());
         self.pool
-            .run(move |conn, _| {
+            .write(move |conn, _| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
 use crate::store::{ReadStats, StoreError, StoreResult};
 
@@ -20,6 +20,10 @@ pub(super) struct Pool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    /// Taken by each write: SQLite has one writer at a time, and writers of this process queue
+    /// here instead of in SQLite's busy handler, which sleeps (1, 2, 5 ... 100 ms) between tries.
+    /// Other processes (the CLI) still meet the busy timeout.
+    writer: AsyncMutex<()>,
     items_read: AtomicU64,
     full_scan_steps: AtomicU64,
 }
@@ -30,6 +34,7 @@ impl Pool {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(MAX_CONNECTIONS),
+            writer: AsyncMutex::new(()),
             items_read: AtomicU64::new(0),
             full_scan_steps: AtomicU64::new(0),
         }
@@ -78,6 +83,16 @@ impl Pool {
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    }
+
+    /// Runs a write: like [`Pool::run`], one writer of this process at a time.
+    pub(super) async fn write<T, F>(self: &std::sync::Arc<Self>, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut Connection, &Pool) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _writer = self.writer.lock().await;
+        self.run(f).await
     }
 
     /// Counts what a read statement did, for the O(1)-lookup checks.

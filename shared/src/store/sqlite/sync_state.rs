@@ -31,7 +31,7 @@ impl SyncStates for SqliteStore {
     async fn save_sync_state(&self, account: &AccountId, state: &SyncState) -> StoreResult<()> {
         let (account, doc) = (account.to_string(), to_doc(state)?);
         self.pool
-            .run(move |conn, _| {
+            .write(move |conn, _| {
                 conn.execute(
                     "INSERT INTO sync_state (account_id, doc) VALUES (?1, ?2) \
                      ON CONFLICT (account_id) DO UPDATE SET doc = excluded.doc",

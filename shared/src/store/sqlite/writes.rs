@@ -12,32 +12,39 @@ use crate::store::{Delivery, LeadWrite, LookupClaim, StoreError, StoreResult};
 pub(super) fn appointment(tx: &Transaction<'_>, account: &str, write: &Write) -> StoreResult<()> {
     let a = &write.after;
     let live_start = a.start().filter(|_| a.status().is_live()).map(ts);
-    let values = params![
-        account,
-        a.id().as_str(),
-        a.status().as_str(),
-        ts(a.booked_at()),
+    let (id, status, booked_at) = (a.id().as_str(), a.status().as_str(), ts(a.booked_at()));
+    let (lead_id, doc, revision) = (
         a.lead_id().map(|l| l.as_str()),
-        live_start,
         to_doc(a)?,
         int(a.revision()),
-    ];
+    );
     let changed = match &write.before {
         // A concurrent creator makes the insert violate the primary key: a conflict.
-        None => tx.execute(
+        None => exec(
+            tx,
             "INSERT INTO appointments \
              (account_id, id, status, booked_at, lead_id, live_start, doc, revision) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            values,
+            params![
+                account, id, status, booked_at, lead_id, live_start, doc, revision
+            ],
         ),
-        Some(before) => tx.execute(
-            &format!(
-                "UPDATE appointments SET status = ?3, booked_at = ?4, lead_id = ?5, \
-                 live_start = ?6, doc = ?7, revision = ?8 \
-                 WHERE account_id = ?1 AND id = ?2 AND revision = {}",
-                before.revision()
-            ),
-            values,
+        Some(before) => exec(
+            tx,
+            "UPDATE appointments SET status = ?3, booked_at = ?4, lead_id = ?5, \
+             live_start = ?6, doc = ?7, revision = ?8 \
+             WHERE account_id = ?1 AND id = ?2 AND revision = ?9",
+            params![
+                account,
+                id,
+                status,
+                booked_at,
+                lead_id,
+                live_start,
+                doc,
+                revision,
+                int(before.revision())
+            ],
         ),
     }
     .map_err(storage)?;
@@ -48,11 +55,13 @@ pub(super) fn lead(tx: &Transaction<'_>, account: &str, write: &LeadWrite) -> St
     let lead = &write.after;
     let doc = to_doc(lead)?;
     let changed = match write.before_revision {
-        None => tx.execute(
+        None => exec(
+            tx,
             "INSERT INTO leads (account_id, id, doc, revision) VALUES (?1, ?2, ?3, ?4)",
             params![account, lead.id.as_str(), doc, int(lead.revision)],
         ),
-        Some(before) => tx.execute(
+        Some(before) => exec(
+            tx,
             "UPDATE leads SET doc = ?3, revision = ?4 \
              WHERE account_id = ?1 AND id = ?2 AND revision = ?5",
             params![
@@ -89,20 +98,21 @@ pub(super) fn claim(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) ->
     match owner {
         Some(owner) if owner == lead => Ok(()),
         Some(_) => Err(StoreError::Conflict),
-        None => tx
-            .execute(
-                "INSERT INTO lead_lookups (account_id, kind, value, lead_id) VALUES (?1, ?2, ?3, ?4)",
-                params![account, kind, value, lead],
-            )
-            .map(drop)
-            .map_err(storage),
+        None => exec(
+            tx,
+            "INSERT INTO lead_lookups (account_id, kind, value, lead_id) VALUES (?1, ?2, ?3, ?4)",
+            params![account, kind, value, lead],
+        )
+        .map(drop)
+        .map_err(storage),
     }
 }
 
 /// Gives up a phone or email the lead no longer has (only if the lead still holds it).
 pub(super) fn release(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) -> StoreResult<()> {
     let (kind, value, lead) = lookup_key(claim);
-    tx.execute(
+    exec(
+        tx,
         "DELETE FROM lead_lookups \
          WHERE account_id = ?1 AND kind = ?2 AND value = ?3 AND lead_id = ?4",
         params![account, kind, value, lead],
@@ -139,7 +149,8 @@ pub(super) fn timeline(
     lead: &str,
     entry: &TimelineEntry,
 ) -> StoreResult<()> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT OR IGNORE INTO lead_timeline (account_id, lead_id, entry_key, doc) \
          VALUES (?1, ?2, ?3, ?4)",
         params![account, lead, entry.key(), to_doc(entry)?],
@@ -153,7 +164,8 @@ pub(super) fn delivery(
     account: &str,
     delivery: &Delivery,
 ) -> StoreResult<()> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO deliveries (account_id, id, expires_at, doc) VALUES (?1, ?2, ?3, ?4)",
         params![
             account,
@@ -164,12 +176,19 @@ pub(super) fn delivery(
     )
     .map_err(storage)?;
     // Expired entries go as new ones arrive; the index makes this a short range delete.
-    tx.execute(
+    exec(
+        tx,
         "DELETE FROM deliveries WHERE expires_at < ?1",
         params![delivery.received_at.timestamp()],
     )
     .map(drop)
     .map_err(storage)
+}
+
+/// Runs a statement through the connection's statement cache: the same few statements run for
+/// every booking, so each is parsed once per connection.
+fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
 }
 
 fn expect_one(changed: usize) -> StoreResult<()> {
