@@ -65,6 +65,21 @@ fn main() -> ExitCode {
         speedup.map(|x| x >= 100.0),
     ));
 
+    let small = median_ns(&criterion, "metrics request, SQLite/1000 appointments");
+    let large = median_ns(&criterion, "metrics request, SQLite/1000000 appointments");
+    let growth = small.zip(large).map(|(s, l)| l / s);
+    rows.push(row(
+        "metrics request: 1M vs 1k appointments (SQLite)",
+        match (small, large, growth) {
+            (Some(s), Some(l), Some(g)) => {
+                format!("{:.0} µs vs {:.0} µs = {g:.2}x", l / 1e3, s / 1e3)
+            }
+            _ => "not run".into(),
+        },
+        "time ratio ≤ 1.5",
+        growth.map(|g| g <= 1.5),
+    ));
+
     for file in extra {
         match std::fs::read_to_string(file)
             .ok()
