@@ -125,7 +125,27 @@ pub async fn load_aws_config() -> aws_config::SdkConfig {
     if let Some(client) = crate::tls::aws_http_client() {
         loader = loader.http_client(client);
     }
+    if lambda_environment() {
+        // Lambda hands the role's credentials and the region to every function in these
+        // variables; building the rest of the chain (profiles, SSO, IMDS) is start-up time only.
+        loader = loader
+            .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+            .credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            );
+    }
     loader.load().await
+}
+
+/// Inside Lambda (or its emulators), with the role's credentials in the environment.
+fn lambda_environment() -> bool {
+    [
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+    ]
+    .iter()
+    .all(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 pub(super) fn s(value: impl Into<String>) -> AttributeValue {
