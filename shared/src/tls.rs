@@ -23,14 +23,17 @@ const ENDPOINT_OVERRIDES: [&str; 2] = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYN
 /// endpoint override is configured.
 #[cfg(feature = "dynamodb")]
 pub(crate) fn aws_http_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
+    let overridden = ENDPOINT_OVERRIDES
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+    (!overridden).then(amazon_trust_services_client).flatten()
+}
+
+/// The SDK's HTTPS client trusting only Amazon Trust Services' roots.
+#[cfg(feature = "dynamodb")]
+fn amazon_trust_services_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
     use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 
-    if ENDPOINT_OVERRIDES
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
-    {
-        return None;
-    }
     let trust = TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(AMAZON_TRUST_SERVICES);
@@ -83,7 +86,8 @@ mod tests {
     #[test]
     fn the_sdk_accepts_the_client() {
         // Building the client validates the HTTP client, which parses the trust store.
-        let client = aws_http_client().expect("no endpoint override in unit tests");
+        // (Not `aws_http_client`: the test command sets an endpoint override for DynamoDB Local.)
+        let client = amazon_trust_services_client().expect("the embedded roots are valid");
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .region(aws_sdk_dynamodb::config::Region::new("eu-west-2"))
