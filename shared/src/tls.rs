@@ -15,23 +15,10 @@
 #[cfg(feature = "dynamodb")]
 const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
 
-/// The variables that point the SDK somewhere other than AWS.
+/// The SDK's HTTPS client trusting only Amazon Trust Services' roots. For AWS endpoints only:
+/// with an endpoint override (a proxy, LocalStack) the caller keeps the SDK's default.
 #[cfg(feature = "dynamodb")]
-const ENDPOINT_OVERRIDES: [&str; 2] = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"];
-
-/// The SDK's HTTPS client trusting Amazon Trust Services, or `None` (the SDK's default) when an
-/// endpoint override is configured.
-#[cfg(feature = "dynamodb")]
-pub(crate) fn aws_http_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
-    let overridden = ENDPOINT_OVERRIDES
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-    (!overridden).then(amazon_trust_services_client).flatten()
-}
-
-/// The SDK's HTTPS client trusting only Amazon Trust Services' roots.
-#[cfg(feature = "dynamodb")]
-fn amazon_trust_services_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
+pub(crate) fn amazon_trust_services_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
     use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 
     let trust = TrustStore::empty()
@@ -86,7 +73,6 @@ mod tests {
     #[test]
     fn the_sdk_accepts_the_client() {
         // Building the client validates the HTTP client, which parses the trust store.
-        // (Not `aws_http_client`: the test command sets an endpoint override for DynamoDB Local.)
         let client = amazon_trust_services_client().expect("the embedded roots are valid");
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())

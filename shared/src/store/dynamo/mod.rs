@@ -122,12 +122,23 @@ where
 /// Amazon Trust Services' roots rather than parsing the system store (`crate::tls`).
 pub async fn load_aws_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(client) = crate::tls::aws_http_client() {
+    // An endpoint override may be anything (a proxy, LocalStack): it keeps the system store.
+    let overridden = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"].map(env_set);
+    if !overridden.contains(&true)
+        && let Some(client) = crate::tls::amazon_trust_services_client()
+    {
         loader = loader.http_client(client);
     }
-    if lambda_environment() {
-        // Lambda hands the role's credentials and the region to every function in these
-        // variables; building the rest of the chain (profiles, SSO, IMDS) is start-up time only.
+    // Inside Lambda (or its emulators) the role's credentials and the region are in these
+    // variables; building the rest of the chain (profiles, SSO, IMDS) is start-up time only.
+    if [
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+    ]
+    .into_iter()
+    .all(env_set)
+    {
         loader = loader
             .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
             .credentials_provider(
@@ -137,15 +148,8 @@ pub async fn load_aws_config() -> aws_config::SdkConfig {
     loader.load().await
 }
 
-/// Inside Lambda (or its emulators), with the role's credentials in the environment.
-fn lambda_environment() -> bool {
-    [
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_REGION",
-        "AWS_ACCESS_KEY_ID",
-    ]
-    .iter()
-    .all(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+fn env_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty())
 }
 
 pub(super) fn s(value: impl Into<String>) -> AttributeValue {
