@@ -3,6 +3,8 @@
 // Bench set-up: a missing sample or a bad generated number is a broken checkout.
 #![allow(clippy::panic)]
 
+pub mod providers;
+
 use std::path::PathBuf;
 
 use shared::domain::{Attendee, Email, LeadId, Phone, Region};

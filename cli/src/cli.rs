@@ -79,9 +79,12 @@ pub enum Command {
     #[command(group(clap::ArgGroup::new("which").required(true).args(["account", "all"])))]
     Sync {
         account: Option<String>,
-        /// Every account with provider credentials, as the hourly schedule does.
+        /// Every account with provider credentials or a sheet, as the hourly schedule does.
         #[arg(long)]
         all: bool,
+        /// With --all: accounts synced at once (default 8).
+        #[arg(long, conflicts_with = "account", value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: Option<u16>,
     },
     /// Keep the account's Google Sheet in step now (each sync run also does).
     #[command(subcommand)]

@@ -48,7 +48,15 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
 pub fn failure(error: &anyhow::Error, json: bool) {
     let message = format!("{error:#}");
     if json {
-        let body = serde_json::json!({"ok": false, "error": {"message": message}});
+        let code = error
+            .downcast_ref::<crate::commands::Coded>()
+            .map(|coded| coded.code);
+        let body = match code {
+            Some(code) => {
+                serde_json::json!({"ok": false, "error": {"code": code, "message": message}})
+            }
+            None => serde_json::json!({"ok": false, "error": {"message": message}}),
+        };
         println!("{body}");
     } else {
         eprintln!("error: {message}");

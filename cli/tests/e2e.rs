@@ -536,9 +536,10 @@ async fn post_sync_on_serve_recovers_bookings_no_webhook_delivered() {
         (
             report["bookingsFound"].as_u64(),
             report["updatesApplied"].as_u64(),
-            report["matchesFound"].as_u64()
+            report["matchesFound"].as_u64(),
+            report["leadsCreated"].as_u64()
         ),
-        (Some(2), Some(2), Some(2))
+        (Some(2), Some(2), Some(0), Some(2))
     );
     let first = &report["updates"][0];
     assert_eq!(first["change"], "created");

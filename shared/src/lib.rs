@@ -12,6 +12,8 @@ pub mod lambda;
 pub mod leads;
 pub mod matching;
 pub mod metrics;
+#[cfg(feature = "sync")]
+pub mod outbound;
 pub mod providers;
 pub mod routes;
 #[cfg(feature = "sync")]

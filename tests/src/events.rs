@@ -346,7 +346,39 @@ pub fn function_events() -> Vec<SampleEvent> {
             }),
             signed_at: at,
         },
+        SampleEvent {
+            file: "sync-queue.json".into(),
+            json: sqs_records(&[DEMO_ACCOUNT], at),
+            signed_at: at,
+        },
     ]
+}
+
+/// SQS records of the sync queue, one per account, as Lambda's event source mapping delivers
+/// them.
+pub fn sqs_records(accounts: &[&str], at: DateTime<Utc>) -> Value {
+    let records: Vec<Value> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, account)| {
+            json!({
+                "messageId": format!("0f3b6a52-7c1e-4d8a-9b2f-5e6d7c8a9b{i:02}"),
+                "receiptHandle": format!("AQEB{account}{i}"),
+                "body": json!({"accountId": account}).to_string(),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": at.timestamp_millis().to_string(),
+                    "SenderId": "AROAEXAMPLE:booking-tracker-sync",
+                    "ApproximateFirstReceiveTimestamp": at.timestamp_millis().to_string(),
+                },
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-2:123456789012:booking-tracker-SyncQueue",
+                "awsRegion": "eu-west-2",
+            })
+        })
+        .collect();
+    json!({ "Records": records })
 }
 
 /// Every sample event.

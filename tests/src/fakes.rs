@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use shared::sync::RetryPolicy;
+use shared::outbound::RetryPolicy;
 
 /// A retry policy for local fakes: short timeouts and backoffs, so fault tests run in
 /// milliseconds; a 429 without a reset header still waits a minute, as in production.

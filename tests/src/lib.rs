@@ -9,8 +9,10 @@
     clippy::print_stderr
 )]
 
+pub mod emulators;
 pub mod events;
 pub mod fakes;
+pub mod faulty;
 pub mod google;
 pub mod histories;
 pub mod stores;

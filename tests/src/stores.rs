@@ -203,3 +203,28 @@ fn canonical(value: &aws_sdk_dynamodb::types::AttributeValue) -> serde_json::Val
         other => json!({ "other": format!("{other:?}") }),
     }
 }
+
+/// Runs each named `async fn(Harness<S>)` against every store: SQLite, and DynamoDB Local when
+/// the test command started it. One conformance suite, every adapter.
+#[macro_export]
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    super::$test($crate::stores::Harness::sqlite().await).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let Some(harness) = $crate::stores::Harness::dynamodb().await else { return };
+                    super::$test(harness).await;
+                }
+            )*
+        }
+    };
+}

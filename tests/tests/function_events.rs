@@ -4,7 +4,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{TimeZone, Utc};
@@ -17,10 +17,12 @@ use shared::accounts::{Account, ApiKeyHash, NewAccount};
 use shared::clock::FixedClock;
 use shared::domain::{AccountId, Secret};
 use shared::metrics::MetricsService;
+use shared::outbound::{ProviderHttp, RetryPolicy};
 use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
-use shared::sync::{ProviderHttp, RetryPolicy, SyncService, SyncWindows};
+use shared::sync::{SyncQueue, SyncService};
+use sync::SyncFunction;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -75,18 +77,35 @@ async fn metrics_events_answer_as_documented() {
     );
 }
 
-async fn sync_service(h: &Harness<SqliteStore>, calcom: &MockServer) -> SyncService<SqliteStore> {
+/// The sync function over SQLite, Cal.com's fake and a queue that keeps what is sent to it.
+fn sync_function(h: &Harness<SqliteStore>, calcom: &MockServer) -> SyncFunction<SqliteStore> {
     let http = ProviderHttp::new(RetryPolicy::default()).unwrap();
-    SyncService {
-        store: Arc::clone(&h.store),
-        clock: Arc::new(FixedClock(
+    let service = SyncService::new(
+        Arc::clone(&h.store),
+        Arc::new(FixedClock(
             Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap(),
         )),
-        sheets: SheetsClient::new(&http, "http://127.0.0.1:9"),
-        http,
-        calcom_base: calcom.uri(),
-        calendly_base: "http://127.0.0.1:9".into(),
-        windows: SyncWindows::default(),
+        http.clone(),
+        calcom.uri(),
+        "http://127.0.0.1:9",
+        SheetsClient::new(&http, "http://127.0.0.1:9"),
+    );
+    SyncFunction {
+        service,
+        queue: Arc::new(KeptQueue::default()),
+    }
+}
+
+/// A queue that keeps every message body it is sent (the SQS adapter itself is tested against
+/// moto in `sync_fanout.rs`).
+#[derive(Default)]
+struct KeptQueue(Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl SyncQueue for KeptQueue {
+    async fn send_batch(&self, bodies: &[String]) -> Result<Vec<usize>, String> {
+        self.0.lock().unwrap().extend_from_slice(bodies);
+        Ok(Vec::new())
     }
 }
 
@@ -122,13 +141,13 @@ fn invocation(payload: Value) -> LambdaEvent<Value> {
 }
 
 #[tokio::test]
-async fn the_sync_function_answers_post_sync_and_the_schedule() {
+async fn the_sync_function_answers_post_sync_the_schedule_and_its_queue() {
     let h = Harness::sqlite().await;
     let account = demo(&h).await;
     let calcom = fake_calcom().await;
-    let service = sync_service(&h, &calcom).await;
+    let function = sync_function(&h, &calcom);
 
-    let answer = sync::handle_event(&service, invocation(event("sync-post.json").json))
+    let answer = sync::handle_event(&function, invocation(event("sync-post.json").json))
         .await
         .unwrap();
     assert_eq!(answer["statusCode"], 200, "{answer}");
@@ -142,32 +161,30 @@ async fn the_sync_function_answers_post_sync_and_the_schedule() {
         "{report}"
     );
 
-    let answer = sync::handle_event(&service, invocation(event("sync-scheduled.json").json))
+    // The schedule only enqueues: one message per account that needs sync.
+    let answer = sync::handle_event(&function, invocation(event("sync-scheduled.json").json))
         .await
         .unwrap();
-    let reports = answer["reports"].as_array().unwrap();
-    assert_eq!(reports.len(), 1);
-    assert_eq!(
-        (
-            reports[0]["accountId"].as_str(),
-            reports[0]["updatesApplied"].as_u64()
-        ),
-        (Some("demo"), Some(0)),
-        "nothing new the second time"
-    );
-    assert!(
-        h.store
-            .sync_state(&account.id)
-            .await
-            .unwrap()
-            .last_run
-            .unwrap()
-            .ok
-    );
+    assert_eq!(answer, serde_json::json!({"enqueued": 1}));
+
+    // The queue's record runs the account; nothing new the second time, and nothing to retry.
+    let answer = sync::handle_event(&function, invocation(event("sync-queue.json").json))
+        .await
+        .unwrap();
+    assert_eq!(answer, serde_json::json!({"batchItemFailures": []}));
+    let last = h
+        .store
+        .sync_state(&account.id)
+        .await
+        .unwrap()
+        .last_run
+        .unwrap();
+    assert!(last.ok);
+    assert_eq!(last.updates_applied, 0, "nothing new the second time");
 
     let mut unauthorised = event("sync-post.json").json;
     unauthorised["headers"]["authorization"] = "Bearer btk_wrong".into();
-    let answer = sync::handle_event(&service, invocation(unauthorised))
+    let answer = sync::handle_event(&function, invocation(unauthorised))
         .await
         .unwrap();
     assert_eq!(answer["statusCode"], 401);

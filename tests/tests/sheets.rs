@@ -18,10 +18,11 @@ use shared::domain::{
 };
 use shared::ingest::apply_event;
 use shared::leads::{Lead, LeadSource};
+use shared::outbound::ProviderHttp;
 use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
-use shared::sync::{ProviderHttp, SyncReport, SyncService, SyncWindows};
+use shared::sync::{SyncReport, SyncService};
 use tokio::time::Instant;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
@@ -46,15 +47,14 @@ async fn world(rows: &[&[&str]]) -> World {
     let h = Harness::sqlite().await;
     let google = FakeGoogle::start(rows).await;
     let http = ProviderHttp::new(fast_retries()).unwrap();
-    let service = SyncService {
-        store: Arc::clone(&h.store),
-        clock: Arc::new(FixedClock(now())),
-        sheets: SheetsClient::new(&http, &google.server.uri()),
-        http,
-        calcom_base: "http://127.0.0.1:9".into(),
-        calendly_base: "http://127.0.0.1:9".into(),
-        windows: SyncWindows::default(),
-    };
+    let service = SyncService::new(
+        Arc::clone(&h.store),
+        Arc::new(FixedClock(now())),
+        http.clone(),
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        SheetsClient::new(&http, &google.server.uri()),
+    );
     let (mut account, _) = Account::create(
         NewAccount::new(AccountId::parse("acme").unwrap()),
         at(1, 1, 0),

@@ -822,34 +822,14 @@ async fn counters_and_sync_state_round_trip<S: Store + Metered + 'static>(h: Har
             errors: 0,
         }),
         watermarks: [(Provider::Calcom, t0())].into(),
+        full_reads: [(Provider::Calendly, t0())].into(),
+        calendly_events: [("9f1c".to_owned(), "a1b2c3d4e5f6".to_owned())].into(),
     };
     store.save_sync_state(&account.id, &state).await.unwrap();
     assert_eq!(store.sync_state(&account.id).await.unwrap(), state);
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(integration_tests::stores::Harness::sqlite().await).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(harness) = integration_tests::stores::Harness::dynamodb().await else { return };
-                    super::$test(harness).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+integration_tests::conformance!(
     the_same_event_ten_times_is_one_transition,
     concurrent_duplicates_have_exactly_one_winner,
     concurrent_conflicting_events_serialise,

@@ -200,3 +200,105 @@ fn the_table_is_the_one_the_code_defines() {
     );
     assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
 }
+
+/// The statements of a function's inline policies.
+fn statements<'a>(template: &'a Value, function: &str) -> Vec<&'a Value> {
+    resource(template, function)["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().unwrap())
+        .collect()
+}
+
+/// The logical id a `!GetAtt X.Arn` or `!Ref X` tag names (serde_norway keeps tags).
+fn names(value: &Value) -> String {
+    format!("{value:?}")
+}
+
+#[test]
+fn the_schedule_fans_out_on_a_queue_with_a_dead_letter_queue_and_an_alarm() {
+    let template = template();
+    let function = resource(&template, "SyncFunction");
+    let timeout = function["Properties"]["Timeout"].as_u64().unwrap();
+    assert!(
+        names(&function["Properties"]["Environment"]["Variables"]["SYNC_QUEUE_URL"])
+            .contains("SyncQueue"),
+        "the function is told the queue"
+    );
+
+    let queue = &resource(&template, "SyncQueue")["Properties"];
+    let visibility = queue["VisibilityTimeout"].as_u64().unwrap();
+    assert!(
+        visibility > timeout,
+        "a record stays hidden while a run of it may go on ({visibility} s vs {timeout} s)"
+    );
+    assert_eq!(queue["RedrivePolicy"]["maxReceiveCount"], 5);
+    assert!(names(&queue["RedrivePolicy"]["deadLetterTargetArn"]).contains("SyncDeadLetterQueue"));
+    let alarm = &resource(&template, "SyncDeadLetterAlarm")["Properties"];
+    assert_eq!(alarm["Namespace"], "AWS/SQS");
+    assert!(names(&alarm["Dimensions"]).contains("SyncDeadLetterQueue"));
+    assert!(names(&alarm["AlarmActions"]).contains("AlarmTopic"));
+
+    let mapping = resource(&template, "SyncQueueMapping");
+    assert_eq!(mapping["Type"], "AWS::Lambda::EventSourceMapping");
+    let mapping = &mapping["Properties"];
+    assert!(names(&mapping["EventSourceArn"]).contains("SyncQueue"));
+    assert!(names(&mapping["FunctionName"]).contains("SyncFunction"));
+    assert_eq!(
+        mapping["FunctionResponseTypes"][0],
+        "ReportBatchItemFailures"
+    );
+    assert!(names(&mapping["ScalingConfig"]["MaximumConcurrency"]).contains("SyncConcurrency"));
+    let parameter = &template["Parameters"]["SyncConcurrency"];
+    assert_eq!(parameter["Default"], 10);
+    assert!(
+        parameter["MinValue"].as_u64().unwrap() >= 2,
+        "Lambda's minimum"
+    );
+}
+
+#[test]
+fn the_sync_function_reaches_only_its_own_queue_and_table() {
+    let template = template();
+    let mut sqs_actions = BTreeSet::new();
+    for statement in statements(&template, "SyncFunction") {
+        let resources = names(&statement["Resource"]);
+        assert!(
+            !resources.contains("\"*\""),
+            "no wildcard resource: {resources}"
+        );
+        for action in statement["Action"].as_sequence().unwrap() {
+            let action = text(action);
+            assert!(!action.contains('*'), "{action}");
+            if action.starts_with("sqs:") {
+                assert!(resources.contains("SyncQueue"), "{action} on {resources}");
+                sqs_actions.insert(action.to_owned());
+            } else {
+                assert!(action.starts_with("dynamodb:"), "{action}");
+                assert!(
+                    resources.contains("BookingsTable"),
+                    "{action} on {resources}"
+                );
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(sqs_actions, expected);
+    let events = resource(&template, "SyncFunction")["Properties"]["Events"]
+        .as_mapping()
+        .unwrap();
+    assert!(
+        events.values().all(|e| e["Type"] != "SQS"),
+        "no SAM SQS event: it would attach a policy for every queue"
+    );
+}

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use shared::domain::{Phone, Region};
-use shared::sync::{ProviderHttp, RetryPolicy};
+use shared::outbound::{ProviderHttp, RetryPolicy};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

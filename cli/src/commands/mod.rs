@@ -68,8 +68,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Recount { account } => metrics::recount(&*open(&url).await?, &account, json).await,
-        Command::Sync { account, all: _ } => {
-            sync::run(open(&url).await?, account.as_deref(), json).await
+        Command::Sync {
+            account,
+            all: _,
+            concurrency,
+        } => {
+            let concurrency = concurrency.map(usize::from);
+            sync::run(open(&url).await?, account.as_deref(), concurrency, json).await
         }
         Command::Sheets(command) => sheets::run(open(&url).await?, command, json).await,
         Command::Deliveries { account, limit } => {
@@ -89,6 +94,15 @@ async fn open(url: &StoreUrl) -> anyhow::Result<Arc<dyn Store>> {
 #[derive(Debug, thiserror::Error)]
 #[error("already reported")]
 pub struct AlreadyReported;
+
+/// A failure with a stable code (`sync_in_progress`, ...), printed as
+/// `{"ok": false, "error": {"code", "message"}}` with `--json`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Coded {
+    pub code: &'static str,
+    pub message: String,
+}
 
 /// The account a command names, or an error that says how to create it.
 pub(crate) async fn load_account(store: &dyn Store, raw: &str) -> anyhow::Result<Account> {

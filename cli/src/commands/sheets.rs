@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use chrono::Utc;
-use shared::sheets::{SheetError, SheetReport, SheetsClient};
+use shared::clock::SystemClock;
+use shared::sheets::{SheetError, SheetReport};
 use shared::store::Store;
-use shared::sync::{ProviderHttp, RetryPolicy};
+use shared::sync::{SyncRunError, SyncService};
 use tokio::time::Instant;
 
-use super::load_account;
+use super::{Coded, load_account};
 use crate::cli::SheetsCommand;
 use crate::output;
 
@@ -29,34 +30,54 @@ pub async fn run(store: Arc<dyn Store>, command: SheetsCommand, json: bool) -> a
             account.id
         );
     };
-    let http = ProviderHttp::new(RetryPolicy::default()).map_err(|e| anyhow!(e))?;
-    let client = SheetsClient::from_env(&http);
+    let service =
+        SyncService::from_env(Arc::clone(&store), Arc::new(SystemClock)).map_err(|e| anyhow!(e))?;
     let deadline = Instant::now() + CLI_BUDGET;
-    let explain = |e: SheetError| match e {
-        SheetError::Store(e) => anyhow::Error::from(e),
-        other => anyhow!(
+    // Under the account's sync lease: a sync running meanwhile would append the same new
+    // leads to the sheet.
+    let sheet = async {
+        let (snapshot, mut report) = shared::sheets::pull(
+            &*store,
+            &service.sheets,
+            &account,
+            connected,
+            Utc::now(),
+            deadline,
+        )
+        .await?;
+        if push {
+            shared::sheets::push(
+                &*store,
+                &service.sheets,
+                &account,
+                connected,
+                &snapshot,
+                deadline,
+                &mut report,
+            )
+            .await?;
+        }
+        Ok::<_, SheetError>(report)
+    };
+    let report = match service
+        .with_lease(&account.id, deadline, async { Ok(sheet.await) })
+        .await
+    {
+        Ok(Ok(report)) => report,
+        Ok(Err(SheetError::Store(e))) | Err(SyncRunError::Store(e)) => return Err(e.into()),
+        Ok(Err(other)) => bail!(
             "Google Sheets: {} ({})",
             other.explain(&connected.1.client_email),
             other.code()
         ),
+        Err(e @ SyncRunError::InProgress { .. }) => {
+            return Err(Coded {
+                code: e.code(),
+                message: format!("{}: {e}", account.id),
+            }
+            .into());
+        }
     };
-    let (snapshot, mut report) =
-        shared::sheets::pull(&*store, &client, &account, connected, Utc::now(), deadline)
-            .await
-            .map_err(explain)?;
-    if push {
-        shared::sheets::push(
-            &*store,
-            &client,
-            &account,
-            connected,
-            &snapshot,
-            deadline,
-            &mut report,
-        )
-        .await
-        .map_err(explain)?;
-    }
     if json {
         output::json(&report);
     } else {

@@ -13,7 +13,7 @@ use shared::domain::Secret;
 use shared::providers::calendly::api::WebhookSubscription;
 use shared::providers::{calcom, calendly};
 use shared::store::Store;
-use shared::sync::{CalendlySource, Subscription, SyncService, subscribe};
+use shared::sync::{Subscription, SyncService, subscribe};
 use tokio::time::Instant;
 
 use super::load_account;
@@ -49,7 +49,7 @@ pub async fn calendly_subscribe(
     json: bool,
 ) -> anyhow::Result<()> {
     let account = load_account(&*store, &args.account).await?;
-    let Some(token) = &account.calendly.token else {
+    if account.calendly.token.is_none() {
         bail!(
             "account {} has no Calendly token: set one with `accounts update {} --calendly-token <token>` \
              (a personal access token of an owner or admin of the organization)",
@@ -59,12 +59,9 @@ pub async fn calendly_subscribe(
     };
     let callback_url = format!("{}/webhooks/calendly/{}", base_url(&args.url)?, account.id);
     let service = SyncService::from_env(store, Arc::new(SystemClock)).map_err(|e| anyhow!(e))?;
-    let calendly = CalendlySource {
-        http: &service.http,
-        base: &service.calendly_base,
-        token,
-        region: account.phone_region,
-    };
+    let calendly = service
+        .calendly_source(&account)
+        .context("the account's Calendly token is gone")?;
     let deadline = Instant::now() + SUBSCRIBE_BUDGET;
     let organization = match &account.calendly.organization {
         Some(organization) => organization.clone(),

@@ -2,8 +2,8 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::serve_events(shared::lambda::sync_service, |service, event| async move {
-        sync::handle_event(&service, event).await
+    shared::lambda::serve_events(sync::build, |function, event| async move {
+        sync::handle_event(&function, event).await
     })
     .await
 }

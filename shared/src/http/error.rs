@@ -41,6 +41,9 @@ pub enum ApiError {
         path: String,
         allowed: &'static str,
     },
+    /// Another run of the account's sync holds its lease.
+    #[error("{0}")]
+    SyncInProgress(String),
     /// The store failed; the caller may retry (every write is idempotent).
     #[error("storage is unavailable; retry later")]
     StorageUnavailable,
@@ -63,6 +66,7 @@ impl ApiError {
             ApiError::ForbiddenAccount => 403,
             ApiError::UnknownAccount(_) | ApiError::NotFound { .. } => 404,
             ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::SyncInProgress(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::Internal => 500,
             ApiError::StorageUnavailable => 503,
@@ -85,6 +89,7 @@ impl ApiError {
             ApiError::InvalidRange(_) => "invalid_range",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::SyncInProgress(_) => "sync_in_progress",
             ApiError::StorageUnavailable => "storage_unavailable",
             ApiError::Internal => "internal_error",
         }

@@ -5,12 +5,17 @@ use std::time::Duration;
 
 use crate::providers::calendly::DEFAULT_TOLERANCE;
 
+const QUEUE: &str = "SYNC_QUEUE_URL";
+
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
     /// `TABLE_NAME`: the DynamoDB table.
     pub table: String,
     /// `CALENDLY_SIGNATURE_TOLERANCE_SECONDS` (default 300).
     pub calendly_tolerance: Duration,
+    /// `SYNC_QUEUE_URL`: where the sync function's schedule enqueues accounts (only the sync
+    /// function needs it: [`FunctionConfig::sync_queue_url`]).
+    sync_queue_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +59,15 @@ impl FunctionConfig {
         Ok(Self {
             table,
             calendly_tolerance,
+            sync_queue_url: get(QUEUE).filter(|u| !u.trim().is_empty()),
         })
+    }
+
+    /// `SYNC_QUEUE_URL`, required by the sync function.
+    pub fn sync_queue_url(&self) -> Result<&str, ConfigError> {
+        self.sync_queue_url
+            .as_deref()
+            .ok_or(ConfigError::Missing(QUEUE))
     }
 }
 
@@ -92,5 +105,17 @@ mod tests {
             err.to_string()
                 .contains("CALENDLY_SIGNATURE_TOLERANCE_SECONDS")
         );
+    }
+
+    #[test]
+    fn the_sync_queue_is_named_when_missing() {
+        let config = FunctionConfig::from_lookup(lookup(&[("TABLE_NAME", "bt")])).unwrap();
+        assert_eq!(
+            config.sync_queue_url().unwrap_err().to_string(),
+            "environment variable SYNC_QUEUE_URL is not set"
+        );
+        let vars = [("TABLE_NAME", "bt"), ("SYNC_QUEUE_URL", "https://sqs/q")];
+        let config = FunctionConfig::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(config.sync_queue_url().unwrap(), "https://sqs/q");
     }
 }

@@ -77,14 +77,30 @@ pub async fn metrics_service(config: FunctionConfig) -> MetricsService<DynamoSto
     }
 }
 
-/// The sync service over the configured DynamoDB table, with the providers' base URLs from
-/// `CALCOM_API_URL` and `CALENDLY_API_URL`.
-#[cfg(feature = "sync")]
+/// The sync service over the configured DynamoDB table (providers' base URLs and pace from the
+/// environment), and the sync queue (`SYNC_QUEUE_URL`), on one AWS configuration.
+#[cfg(feature = "fanout")]
 pub async fn sync_service(
     config: FunctionConfig,
-) -> Result<crate::sync::SyncService<DynamoStore>, String> {
-    let store = Arc::new(DynamoStore::from_env(config.table).await);
-    crate::sync::SyncService::from_env(store, Arc::new(SystemClock))
+) -> Result<
+    (
+        crate::sync::SyncService<DynamoStore>,
+        crate::sync::sqs::SqsQueue,
+    ),
+    String,
+> {
+    let queue_url = config
+        .sync_queue_url()
+        .map_err(|e| e.to_string())?
+        .to_owned();
+    let aws = crate::store::dynamo::load_aws_config().await;
+    let store = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        config.table,
+    ));
+    let queue = crate::sync::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url);
+    let service = crate::sync::SyncService::from_env(store, Arc::new(SystemClock))?;
+    Ok((service, queue))
 }
 
 /// Handles `GET /metrics`, `GET /api/metrics` and their CORS preflights.

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::{GoogleAuth, SheetError};
 use crate::accounts::{GoogleCredentials, SheetSettings};
-use crate::sync::{Call, FetchError, ProviderHttp, RetryPolicy};
+use crate::outbound::{Call, FetchError, ProviderHttp, RetryPolicy};
 
 pub const DEFAULT_GOOGLE_SHEETS_API_URL: &str = "https://sheets.googleapis.com";
 

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::SheetError;
 use crate::accounts::GoogleCredentials;
 use crate::domain::Secret;
-use crate::sync::{Call, FetchError, ProviderHttp};
+use crate::outbound::{Call, FetchError, ProviderHttp};
 
 /// Read and write access to the spreadsheets the service account is shared on.
 pub const SHEETS_SCOPE: &str = "https://www.googleapis.com/auth/spreadsheets";

@@ -14,8 +14,8 @@ pub use directory::{Snapshot, pull, push};
 use serde::Serialize;
 
 use crate::ingest::InvalidRow;
+use crate::outbound::FetchError;
 use crate::store::StoreError;
-use crate::sync::FetchError;
 
 /// Why a pull or push failed.
 #[derive(Debug, thiserror::Error)]

@@ -10,7 +10,7 @@ mod records;
 pub mod sqlite;
 
 pub use batch::{ApplyBatch, LeadWrite, LookupClaim, claims_of};
-pub use records::{DELIVERY_RETENTION, Delivery, Page, SyncRun, SyncState};
+pub use records::{DELIVERY_RETENTION, Delivery, LeaseTaken, Page, SyncLease, SyncRun, SyncState};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -210,6 +210,18 @@ pub trait Deliveries: Send + Sync {
 pub trait SyncStates: Send + Sync {
     async fn sync_state(&self, account: &AccountId) -> StoreResult<SyncState>;
     async fn save_sync_state(&self, account: &AccountId, state: &SyncState) -> StoreResult<()>;
+    /// Takes the account's sync lease for `lease.holder` until `lease.expires_at`, in one
+    /// conditional write: only if nobody holds it, its holder's lease expired before `now`, or
+    /// the holder is the same.
+    async fn take_sync_lease(
+        &self,
+        account: &AccountId,
+        lease: &SyncLease,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LeaseTaken>;
+    /// Gives the lease back, if `holder` still holds it (a lease taken over after expiring is
+    /// left to its new holder).
+    async fn release_sync_lease(&self, account: &AccountId, holder: &str) -> StoreResult<()>;
 }
 
 /// All the store traits, for code that calls store methods on a concrete store type.

@@ -55,6 +55,29 @@ pub struct SyncState {
     /// Per provider: everything changed before this time has been read.
     #[serde(default)]
     pub watermarks: BTreeMap<Provider, DateTime<Utc>>,
+    /// Per provider: when a run last read everything rather than what changed.
+    #[serde(default)]
+    pub full_reads: BTreeMap<Provider, DateTime<Utc>>,
+    /// Calendly events as last read: event UUID -> version (a digest of its `updated_at`,
+    /// status and invitee counts). Only the events of the sync window are kept.
+    #[serde(default)]
+    pub calendly_events: BTreeMap<String, String>,
+}
+
+/// A run's hold on an account: no other run may start until it expires or is released.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncLease {
+    /// Who holds it: unique per run.
+    pub holder: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What taking a lease did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaseTaken {
+    Taken,
+    /// Another holder's lease is unexpired; when it expires, if the store could tell.
+    HeldUntil(Option<DateTime<Utc>>),
 }
 
 /// The outcome of one sync run.

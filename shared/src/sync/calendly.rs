@@ -1,22 +1,31 @@
-//! Calendly's API: the organization (`GET /users/me`), its scheduled events in a window
-//! (`GET /scheduled_events`), each event's invitees, and the webhook subscriptions.
+//! Reading Calendly's API: the organization (`GET /users/me`), its scheduled events in a window
+//! (`GET /scheduled_events`), and the invitees of the events that changed since they were last
+//! read (`GET /scheduled_events/{uuid}/invitees`), a few at a time. Calendly has no "changed
+//! since" filter for invitees, so each listed event's version (PROVIDERS.md §4) is remembered in
+//! the sync state, and an unchanged event costs nothing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::Method;
+use futures_util::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::calcom::Fetched;
-use super::client::{Call, FetchError, ProviderHttp};
-use super::subscribe::Subscription;
+use super::pacer::Lane;
 use crate::domain::{Region, Secret};
+use crate::outbound::{Call, FetchError, ProviderHttp};
 use crate::providers::calendly::api::{
-    ScheduledEvent, WEBHOOK_EVENTS, WebhookSubscription, parse_created_subscription,
-    parse_current_organization, parse_events_page, parse_invitees_page, parse_subscriptions_page,
+    ScheduledEvent, parse_current_organization, parse_events_page, parse_invitees_page,
 };
 
 /// Items per page (Calendly's maximum).
-const COUNT: &str = "100";
-const MAX_PAGES: usize = 2_000;
+pub(super) const COUNT: &str = "100";
+pub(super) const MAX_PAGES: usize = 2_000;
+/// Event versions remembered at most: beyond this (a very busy organization), the remaining
+/// events are read every run, and the sync state stays well inside a DynamoDB item.
+const REMEMBERED_EVENTS: usize = 2_500;
 
 #[derive(Debug)]
 pub struct CalendlySource<'a> {
@@ -25,11 +34,39 @@ pub struct CalendlySource<'a> {
     pub base: &'a str,
     pub token: &'a Secret,
     pub region: Region,
+    /// The token's rate budget, shared with every other run using it.
+    pub pace: Arc<Lane>,
+    /// Invitee listings read at once.
+    pub reads: usize,
+}
+
+/// What a run read from Calendly, and the event versions to remember if it is all applied.
+#[derive(Debug, Default)]
+pub struct CalendlyRead {
+    pub fetched: Fetched,
+    /// Event UUID -> version, for every event listed (the window bounds it).
+    pub versions: BTreeMap<String, String>,
+    /// Events whose invitees were read.
+    pub events_read: usize,
 }
 
 impl CalendlySource<'_> {
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.trim_end_matches('/'))
+    }
+
+    /// Makes a call with the token, paced.
+    pub(super) async fn send(
+        &self,
+        call: Call<'_>,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, FetchError> {
+        let call = Call {
+            bearer: Some(self.token),
+            pace: Some(&*self.pace),
+            ..call
+        };
+        self.http.send(&call, deadline).await
     }
 
     async fn get(
@@ -38,9 +75,7 @@ impl CalendlySource<'_> {
         query: &[(&str, String)],
         deadline: Instant,
     ) -> Result<Vec<u8>, FetchError> {
-        self.http
-            .send(&Call::get(url, query, self.token), deadline)
-            .await
+        self.send(Call::get(url, query, self.token), deadline).await
     }
 
     /// The token's organization URI.
@@ -49,23 +84,61 @@ impl CalendlySource<'_> {
         Ok(parse_current_organization(&body)?)
     }
 
-    /// Every invitee of the organization's events starting after `min_start`, active and
-    /// cancelled (Calendly has no "changed since" filter, so the window is re-read each run).
+    /// The organization's events starting after `min_start`, and the invitees (active and
+    /// cancelled) of those that are new or changed since `known` was recorded (every event's
+    /// when `known` is `None`: a full read). `now` tells which events have ended: an event read
+    /// before its end is read once more after it (for no-shows marked soon after the call).
     pub async fn fetch(
         &self,
         organization: &str,
         min_start: DateTime<Utc>,
+        known: Option<&BTreeMap<String, String>>,
+        now: DateTime<Utc>,
         deadline: Instant,
-    ) -> Result<Fetched, FetchError> {
-        let mut events: Vec<ScheduledEvent> = Vec::new();
+    ) -> Result<CalendlyRead, FetchError> {
+        let events = self.events(organization, min_start, deadline).await?;
+        let mut versions = BTreeMap::new();
+        let mut changed = Vec::new();
+        for event in &events {
+            let uuid = event.uuid().to_owned();
+            let version = event_version(event, now);
+            if known.and_then(|k| k.get(&uuid)) != Some(&version) {
+                changed.push(event);
+            }
+            if versions.len() < REMEMBERED_EVENTS {
+                versions.insert(uuid, version);
+            }
+        }
+        // The futures are made first: a stream's own closure would hide their lifetimes.
+        let reads: Vec<_> = changed
+            .iter()
+            .map(|event| self.invitees(event, deadline))
+            .collect();
+        let pages: Vec<Fetched> = futures_util::stream::iter(reads)
+            .buffered(self.reads.max(1))
+            .try_collect()
+            .await?;
+        let mut fetched = Fetched::default();
+        for page in pages {
+            fetched.absorb(page);
+        }
+        Ok(CalendlyRead {
+            fetched,
+            versions,
+            events_read: changed.len(),
+        })
+    }
+
+    async fn events(
+        &self,
+        organization: &str,
+        min_start: DateTime<Utc>,
+        deadline: Instant,
+    ) -> Result<Vec<ScheduledEvent>, FetchError> {
+        let mut events = Vec::new();
         let mut token: Option<String> = None;
         let url = self.url("/scheduled_events");
-        for page in 0.. {
-            if page >= MAX_PAGES {
-                return Err(FetchError::Malformed(format!(
-                    "more than {MAX_PAGES} pages"
-                )));
-            }
+        for _ in 0..MAX_PAGES {
             let mut query = vec![
                 ("organization", organization.to_owned()),
                 (
@@ -76,112 +149,48 @@ impl CalendlySource<'_> {
                 ("sort", "start_time:asc".to_owned()),
             ];
             query.extend(token.take().map(|t| ("page_token", t)));
-            let body = self.get(&url, &query, deadline).await?;
-            let parsed = parse_events_page(&body)?;
+            let parsed = parse_events_page(&self.get(&url, &query, deadline).await?)?;
             events.extend(parsed.events);
             match parsed.next_page_token {
                 Some(next) => token = Some(next),
-                None => break,
-            }
-        }
-        let mut fetched = Fetched::default();
-        for event in &events {
-            self.invitees(event, &mut fetched, deadline).await?;
-        }
-        Ok(fetched)
-    }
-
-    /// The organization's webhook subscriptions (organization scope).
-    pub async fn subscriptions(
-        &self,
-        organization: &str,
-        deadline: Instant,
-    ) -> Result<Vec<WebhookSubscription>, FetchError> {
-        let url = self.url("/webhook_subscriptions");
-        let mut found = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut query = vec![
-                ("organization", organization.to_owned()),
-                ("scope", "organization".to_owned()),
-                ("count", COUNT.to_owned()),
-            ];
-            query.extend(token.take().map(|t| ("page_token", t)));
-            let page = parse_subscriptions_page(&self.get(&url, &query, deadline).await?)?;
-            found.extend(page.subscriptions);
-            match page.next_page_token {
-                Some(next) => token = Some(next),
-                None => return Ok(found),
+                None => return Ok(events),
             }
         }
         Err(FetchError::Malformed(format!(
-            "more than {MAX_PAGES} pages of webhook subscriptions"
+            "more than {MAX_PAGES} pages of scheduled events"
         )))
-    }
-
-    /// `POST /webhook_subscriptions` for our triggers, signed with `wanted.signing_key`.
-    pub(super) async fn create_subscription(
-        &self,
-        wanted: &Subscription<'_>,
-        deadline: Instant,
-    ) -> Result<WebhookSubscription, FetchError> {
-        let url = self.url("/webhook_subscriptions");
-        let body = serde_json::json!({
-            "url": wanted.callback_url,
-            "events": WEBHOOK_EVENTS,
-            "organization": wanted.organization,
-            "scope": "organization",
-            "signing_key": wanted.signing_key.expose(),
-        });
-        let call = Call::post(&url, &body, self.token);
-        Ok(parse_created_subscription(
-            &self.http.send(&call, deadline).await?,
-        )?)
-    }
-
-    /// `DELETE /webhook_subscriptions/{uuid}`; one already gone counts as deleted.
-    pub(super) async fn delete_subscription(
-        &self,
-        uri: &str,
-        deadline: Instant,
-    ) -> Result<(), FetchError> {
-        // Sent to the configured base: the URI names the real API host.
-        let uuid = uri.rsplit('/').next().unwrap_or_default();
-        let url = self.url(&format!("/webhook_subscriptions/{uuid}"));
-        let call = Call {
-            method: Method::DELETE,
-            ..Call::get(&url, &[], self.token)
-        };
-        match self.http.send(&call, deadline).await {
-            Ok(_) | Err(FetchError::Status(404, _)) => Ok(()),
-            Err(e) => Err(e),
-        }
     }
 
     async fn invitees(
         &self,
         event: &ScheduledEvent,
-        fetched: &mut Fetched,
         deadline: Instant,
-    ) -> Result<(), FetchError> {
+    ) -> Result<Fetched, FetchError> {
         // Requests go to the configured base: the event's URI names the real API host.
-        let uuid = event.uri.rsplit('/').next().unwrap_or_default();
-        let url = self.url(&format!("/scheduled_events/{uuid}/invitees"));
+        let url = self.url(&format!("/scheduled_events/{}/invitees", event.uuid()));
+        let mut fetched = Fetched::default();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut query = vec![("count", COUNT.to_owned())];
             query.extend(token.take().map(|t| ("page_token", t)));
             let body = self.get(&url, &query, deadline).await?;
             let page = parse_invitees_page(&body, event, self.region)?;
-            fetched.bookings += page.invitees as u64;
-            fetched.events.extend(page.events);
+            fetched.extend(page.events);
             match page.next_page_token {
                 Some(next) => token = Some(next),
-                None => return Ok(()),
+                None => return Ok(fetched),
             }
         }
         Err(FetchError::Malformed(format!(
             "more than {MAX_PAGES} pages of invitees"
         )))
     }
+}
+
+/// What tells an event's invitees may have changed: its `updated_at`, status and invitee
+/// counts as listed, and whether it had ended when read; kept as 12 hex digits of its SHA-256.
+fn event_version(event: &ScheduledEvent, now: DateTime<Utc>) -> String {
+    let ended = event.end.is_some_and(|end| end <= now);
+    let digest = Sha256::digest(format!("{}|{ended}", event.version));
+    hex::encode(&digest[..6])
 }

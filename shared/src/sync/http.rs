@@ -5,7 +5,7 @@ use std::time::{Duration, Instant as StdInstant};
 use http::{HeaderMap, Method};
 use tokio::time::Instant;
 
-use super::SyncService;
+use super::{SyncRunError, SyncService};
 use crate::http::{ApiError, HttpResponse, authenticate, error, json};
 use crate::store::Store;
 
@@ -39,7 +39,10 @@ impl<S: Store + ?Sized> SyncService<S> {
                 );
                 json(200, &report)
             }
-            Err(e) => {
+            Err(e @ SyncRunError::InProgress { .. }) => {
+                error(&ApiError::SyncInProgress(e.to_string()))
+            }
+            Err(SyncRunError::Store(e)) => {
                 tracing::error!(account = %account.id, error = %e, "store failed during a sync");
                 error(&ApiError::StorageUnavailable)
             }

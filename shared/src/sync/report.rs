@@ -15,10 +15,13 @@ pub struct SyncReport {
     pub message: String,
     /// Bookings (Cal.com) and invitees (Calendly) the providers listed.
     pub bookings_found: u64,
-    /// Of those, how many belong to a lead.
+    /// Of those, how many were matched to a lead that existed before the run.
     pub matches_found: u64,
-    /// Appointments created or changed.
+    /// Leads the run created for attendees no lead matched.
+    pub leads_created: u64,
+    /// Bookings created or changed (each once, however many writes it took).
     pub updates_applied: u64,
+    /// One entry per booking changed: its final change in the run.
     pub updates: Vec<SyncUpdate>,
     pub errors: Vec<SyncError>,
     /// The Google Sheet's pull and push, for accounts with one.
@@ -34,7 +37,7 @@ pub struct SyncUpdate {
     pub name: Option<String>,
     /// The call's start, `HH:MM DD/MM/YYYY` in the account's time zone.
     pub booking_time: Option<String>,
-    /// `created` or `updated`.
+    /// `created` or `updated`: the booking's last change in the run.
     pub change: String,
 }
 
@@ -55,6 +58,7 @@ impl SyncReport {
             message: String::new(),
             bookings_found: 0,
             matches_found: 0,
+            leads_created: 0,
             updates_applied: 0,
             updates: Vec::new(),
             errors: Vec::new(),
@@ -62,13 +66,27 @@ impl SyncReport {
         }
     }
 
-    pub(super) fn record(&mut self, applied: &Applied, time_zone: Tz) {
+    /// A run that did not happen or did not finish: `code` says why (`deadline`,
+    /// `sync_in_progress`, `storage_unavailable`).
+    pub fn failed(account_id: &str, code: &str, message: impl Into<String>) -> Self {
+        let mut report = Self::new(account_id);
+        let provider = if code == "storage_unavailable" {
+            "store"
+        } else {
+            "all"
+        };
+        report.fail(provider, code, message);
+        report.finish(true);
+        report
+    }
+
+    /// The booking's entry for what `applied` did, or `None` when it changed nothing.
+    pub(super) fn update_of(applied: &Applied, time_zone: Tz) -> Option<SyncUpdate> {
         if applied.outcome == crate::booking::Outcome::Unchanged {
-            return;
+            return None;
         }
         let appointment = &applied.appointment;
-        self.updates_applied += 1;
-        self.updates.push(SyncUpdate {
+        Some(SyncUpdate {
             appointment_id: appointment.id().to_string(),
             lead_id: appointment.lead_id().map(ToString::to_string),
             name: appointment.attendee().name,
@@ -76,7 +94,20 @@ impl SyncReport {
                 .start()
                 .map(|t| format_booking_time(t, time_zone)),
             change: applied.outcome.as_str().to_owned(),
-        });
+        })
+    }
+
+    /// One log line for the run.
+    pub fn log(&self) {
+        tracing::info!(
+            account = %self.account_id,
+            success = self.success,
+            found = self.bookings_found,
+            applied = self.updates_applied,
+            leads_created = self.leads_created,
+            errors = self.errors.len(),
+            "sync"
+        );
     }
 
     pub(super) fn fail(&mut self, provider: &str, code: &str, message: impl Into<String>) {

@@ -22,7 +22,17 @@ pub struct ScheduledEvent {
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
     pub canceled: bool,
+    /// What the listing says that changes when the event's invitees change: `updated_at`,
+    /// status and invitee counts. The sync re-reads invitees only when it moves.
+    pub version: String,
     outbound_phone: Option<String>,
+}
+
+impl ScheduledEvent {
+    /// The last segment of the URI: what the API's paths take.
+    pub fn uuid(&self) -> &str {
+        self.uri.rsplit('/').next().unwrap_or_default()
+    }
 }
 
 /// One page of `GET /scheduled_events`.
@@ -66,6 +76,19 @@ pub fn parse_events_page(body: &[u8]) -> Result<EventsPage, PayloadError> {
                 start: json::optional_time(e.start_time.as_deref(), &at("start_time"))?,
                 end: json::optional_time(e.end_time.as_deref(), &at("end_time"))?,
                 canceled: e.status.as_deref() == Some("canceled"),
+                version: format!(
+                    "{}|{}|{}|{}",
+                    e.updated_at.as_deref().unwrap_or("-"),
+                    e.status.as_deref().unwrap_or("-"),
+                    e.invitees_counter
+                        .as_ref()
+                        .and_then(|c| c.total)
+                        .unwrap_or(0),
+                    e.invitees_counter
+                        .as_ref()
+                        .and_then(|c| c.active)
+                        .unwrap_or(0),
+                ),
                 outbound_phone: invitee::outbound_phone(e.location.as_ref()).map(str::to_owned),
             })
         })

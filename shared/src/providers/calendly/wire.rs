@@ -62,6 +62,15 @@ pub(super) struct ScheduledEvent {
     pub(super) start_time: Option<String>,
     pub(super) end_time: Option<String>,
     pub(super) location: Option<Location>,
+    pub(super) updated_at: Option<String>,
+    pub(super) invitees_counter: Option<InviteesCounter>,
+}
+
+/// `{total, active, limit}` of a scheduled event.
+#[derive(Deserialize)]
+pub(super) struct InviteesCounter {
+    pub(super) total: Option<u64>,
+    pub(super) active: Option<u64>,
 }
 
 #[derive(Clone, Deserialize)]

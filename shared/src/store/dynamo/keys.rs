@@ -12,6 +12,8 @@ pub(super) fn account(account: &AccountId) -> String {
 
 pub(super) const ACCOUNT_SK: &str = "ACCOUNT";
 pub(super) const SYNC_SK: &str = "SYNC";
+/// The account's sync lease (attributes `holder`, `expiresAt`, and `ttl` a day after expiry).
+pub(super) const SYNC_LEASE_SK: &str = "SYNC#LEASE";
 pub(super) const ACCOUNTS_COLLECTION: &str = "ACCOUNTS";
 
 pub(super) fn api_key(hash: &ApiKeyHash) -> String {

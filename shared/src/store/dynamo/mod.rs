@@ -117,16 +117,17 @@ where
     }
 }
 
-/// The standard AWS configuration chain: environment, profile, instance or Lambda role. The
-/// endpoint comes from `AWS_ENDPOINT_URL_DYNAMODB` when set (DynamoDB Local). HTTPS trusts
-/// Amazon Trust Services' roots rather than parsing the system store (`crate::tls`).
+/// The standard AWS configuration chain: environment, profile, instance or Lambda role. Each
+/// service's endpoint comes from `AWS_ENDPOINT_URL_<SERVICE>` when set (DynamoDB Local, moto).
+/// HTTPS trusts Amazon Trust Services' roots rather than parsing the system store (`crate::tls`).
 pub async fn load_aws_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    // An endpoint override may be anything (a proxy, LocalStack): it keeps the system store.
-    let overridden = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"].map(env_set);
-    if !overridden.contains(&true)
-        && let Some(client) = crate::tls::amazon_trust_services_client()
-    {
+    // An endpoint override (`AWS_ENDPOINT_URL` or any service's `AWS_ENDPOINT_URL_<SERVICE>`)
+    // may be anything (a proxy, an emulator): it keeps the system store.
+    let overridden = std::env::vars_os().any(|(name, value)| {
+        name.to_string_lossy().starts_with("AWS_ENDPOINT_URL") && !value.is_empty()
+    });
+    if !overridden && let Some(client) = crate::tls::amazon_trust_services_client() {
         loader = loader.http_client(client);
     }
     // Inside Lambda (or its emulators) the role's credentials and the region are in these

@@ -86,6 +86,14 @@ const MIGRATIONS: &[&str] = &[
         doc         TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: one sync run per account at a time.
+    r"
+    CREATE TABLE sync_leases (
+        account_id  TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

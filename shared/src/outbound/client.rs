@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
@@ -83,6 +84,18 @@ impl From<PayloadError> for FetchError {
     }
 }
 
+/// What a request waits on before it is sent: a rate budget shared by every request made with
+/// one credential (the sync's pacer). Each attempt, retries included, is admitted separately.
+#[async_trait]
+pub trait Pace: Send + Sync + std::fmt::Debug {
+    /// Waits until one more request may be sent; [`FetchError::Deadline`] (and nothing spent)
+    /// when that would be after `deadline`.
+    async fn admit(&self, deadline: Instant) -> Result<(), FetchError>;
+    /// The provider answered 429 naming when to come back: no request of the credential is
+    /// admitted before `until`.
+    fn pause_until(&self, until: Instant);
+}
+
 /// An HTTP client for the providers, built once per process.
 #[derive(Clone, Debug)]
 pub struct ProviderHttp {
@@ -105,6 +118,8 @@ pub struct Call<'a> {
     /// Whether repeating the call is harmless, so a 5xx or a timeout may be retried. A POST
     /// may have been acted on before it failed: the caller decides.
     pub idempotent: bool,
+    /// The rate budget the call waits on, if any.
+    pub pace: Option<&'a dyn Pace>,
 }
 
 impl<'a> Call<'a> {
@@ -119,6 +134,7 @@ impl<'a> Call<'a> {
             headers: &[],
             json: None,
             form: None,
+            pace: None,
         }
     }
 
@@ -185,6 +201,13 @@ impl ProviderHttp {
             if remaining < Duration::from_millis(100) {
                 return Err(FetchError::Deadline);
             }
+            if let Some(pace) = call.pace {
+                pace.admit(deadline).await?;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining < Duration::from_millis(100) {
+                return Err(FetchError::Deadline);
+            }
             let timeout = policy.request_timeout.min(remaining);
             let mut builder = self
                 .client
@@ -226,7 +249,11 @@ impl ProviderHttp {
                         wait_s = wait.as_secs(),
                         "provider rate limit: waiting for the reset"
                     );
-                    tokio::time::sleep(wait).await;
+                    match call.pace {
+                        // Every request of the credential waits, not only this one.
+                        Some(pace) => pace.pause_until(Instant::now() + wait),
+                        None => tokio::time::sleep(wait).await,
+                    }
                     continue;
                 }
                 Ok(response) => {

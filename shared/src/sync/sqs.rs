@@ -1,0 +1,78 @@
+//! The sync queue on SQS: `SendMessageBatch` to the queue `template.yaml` creates
+//! (`SYNC_QUEUE_URL`). The endpoint comes from the standard AWS settings
+//! (`AWS_ENDPOINT_URL_SQS` for a local emulator).
+
+use async_trait::async_trait;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+
+use super::fanout::{BATCH, SyncQueue};
+use crate::store::dynamo::describe;
+
+/// `SYNC_QUEUE_URL`: where the schedule enqueues accounts.
+pub const QUEUE_URL_VAR: &str = "SYNC_QUEUE_URL";
+
+#[derive(Clone, Debug)]
+pub struct SqsQueue {
+    client: Client,
+    url: String,
+}
+
+impl SqsQueue {
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self {
+            client,
+            url: url.into(),
+        }
+    }
+
+    /// A queue at `url`, with a client from the standard AWS configuration.
+    pub async fn from_env(url: impl Into<String>) -> Self {
+        let config = crate::store::dynamo::load_aws_config().await;
+        Self::new(Client::new(&config), url)
+    }
+}
+
+#[async_trait]
+impl SyncQueue for SqsQueue {
+    async fn send_batch(&self, bodies: &[String]) -> Result<Vec<usize>, String> {
+        if bodies.len() > BATCH {
+            return Err(format!(
+                "{} entries; SQS takes at most {BATCH}",
+                bodies.len()
+            ));
+        }
+        let entries = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(body)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = self
+            .client
+            .send_message_batch()
+            .queue_url(&self.url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| format!("SQS: {}", describe(&e)))?;
+        let mut refused = Vec::new();
+        for failed in output.failed() {
+            tracing::warn!(
+                code = failed.code(),
+                sender_fault = failed.sender_fault(),
+                "SQS refused a sync message"
+            );
+            match failed.id().parse::<usize>() {
+                Ok(i) => refused.push(i),
+                Err(_) => return Err(format!("SQS named an unknown entry {:?}", failed.id())),
+            }
+        }
+        Ok(refused)
+    }
+}
