@@ -92,6 +92,16 @@ pub enum Command {
     /// Sign a payload the way a provider would, to test a webhook by hand.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The data keys that seal the accounts' secrets at rest.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Seal every account's secrets under a new data key, then drop the old one. Old keys open
+    /// until it is done; safe to interrupt and run again.
+    Rotate,
 }
 
 #[derive(Debug, Args)]

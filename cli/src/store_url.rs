@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use shared::store::Store;
+use shared::secrets::{KEY_FILE_VAR, KeyFile};
 use shared::store::dynamo::DynamoStore;
 use shared::store::sqlite::SqliteStore;
+use shared::store::{Store, Vault, seal_plain_secrets};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreUrl {
@@ -44,7 +45,7 @@ impl StoreUrl {
     /// must exist (`booking-tracker init` creates it).
     pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
         match self {
-            StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
+            StoreUrl::Sqlite(path) => Ok(Arc::new(open_sqlite(path).await?)),
             StoreUrl::Dynamo(table) => {
                 let store = DynamoStore::from_env(table.as_str()).await;
                 store.check_table().await?;
@@ -57,25 +58,46 @@ impl StoreUrl {
     pub async fn init(&self) -> anyhow::Result<String> {
         match self {
             StoreUrl::Sqlite(path) => {
-                SqliteStore::open(path).await?;
+                let store = open_sqlite(path).await?;
+                let sealed = store.sealed_on_open() + seal_plain_secrets(&store).await?;
                 Ok(format!(
-                    "SQLite store {} is ready (schema version {})",
+                    "SQLite store {} is ready (schema version {}; secrets sealed with {}){}",
                     path.display(),
-                    SqliteStore::schema_version()
+                    SqliteStore::schema_version(),
+                    store.secrets().source_name(),
+                    sealed_note(sealed)
                 ))
             }
             StoreUrl::Dynamo(table) => {
-                let created = DynamoStore::from_env(table.as_str())
-                    .await
-                    .create_table()
-                    .await?;
+                let store = DynamoStore::from_env(table.as_str()).await;
+                let created = store.create_table().await?;
+                let sealed = seal_plain_secrets(&store).await?;
                 Ok(if created {
                     format!("DynamoDB table {table} created, with its indexes and TTL")
                 } else {
-                    format!("DynamoDB table {table} already exists")
+                    format!(
+                        "DynamoDB table {table} already exists{}",
+                        sealed_note(sealed)
+                    )
                 })
             }
         }
+    }
+}
+
+/// A SQLite store with its key file: `BOOKING_TRACKER_KEY_FILE`, else `<db>.key` beside it.
+async fn open_sqlite(path: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    let key_file = match std::env::var_os(KEY_FILE_VAR).filter(|v| !v.is_empty()) {
+        Some(file) => KeyFile::new(file),
+        None => KeyFile::beside(path),
+    };
+    Ok(SqliteStore::open_with_key_file(path, key_file).await?)
+}
+
+fn sealed_note(accounts: usize) -> String {
+    match accounts {
+        0 => String::new(),
+        n => format!("; sealed the plain-text secrets of {n} accounts"),
     }
 }
 

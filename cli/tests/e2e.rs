@@ -5,8 +5,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use chrono::Utc;
 use integration_tests::{compact, provider_fixture};
@@ -14,12 +13,20 @@ use serde_json::{Value, json};
 use shared::domain::Secret;
 use shared::providers::{calcom, calendly};
 
-const BIN: &str = env!("CARGO_BIN_EXE_booking-tracker");
+mod common;
+
+use common::{BIN, Server};
 
 /// Runs the CLI with `--json` and returns its exit code and parsed output.
 fn cli(store: &str, args: &[&str]) -> (i32, Value) {
+    cli_env(store, &[], args)
+}
+
+/// [`cli`] with more environment (a DynamoDB store's `KMS_KEY_ID`).
+fn cli_env(store: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
     let output = Command::new(BIN)
         .env("BOOKING_TRACKER_STORE", store)
+        .envs(env.iter().copied())
         .arg("--json")
         .args(args)
         .output()
@@ -29,57 +36,6 @@ fn cli(store: &str, args: &[&str]) -> (i32, Value) {
         |_| json!({ "raw": stdout, "stderr": String::from_utf8_lossy(&output.stderr) }),
     );
     (output.status.code().unwrap_or(-1), value)
-}
-
-/// `booking-tracker serve` on a free port; stopped (SIGTERM) when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(store: &str) -> Self {
-        Self::start_with(store, &[])
-    }
-
-    fn start_with(store: &str, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(BIN)
-            .env("BOOKING_TRACKER_STORE", store)
-            .envs(env.iter().copied())
-            .args([
-                "--json",
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--sync-every",
-                "off",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let announced: Value =
-            serde_json::from_str(&first).unwrap_or_else(|_| panic!("serve announced {first:?}"));
-        let url = announced["listening"].as_str().unwrap().to_owned();
-        Server { child, url }
-    }
-
-    /// Asks the server to stop and waits: it must exit cleanly.
-    fn stop(mut self) -> i32 {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        self.child.wait().unwrap().code().unwrap_or(-1)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
 }
 
 struct Account {
@@ -144,13 +100,14 @@ Dana Whitfield,(202) 555-0143,dana@elsewhere.example,NEW
 Nobody,,,NEW
 ";
 
-async fn scenario(store: &str) {
+async fn scenario(store: &str, env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let (code, init) = cli(store, &["init"]);
+    let (code, init) = cli_env(store, env, &["init"]);
     assert_eq!(code, 0, "{init}");
 
-    let (code, created) = cli(
+    let (code, created) = cli_env(
         store,
+        env,
         &["accounts", "create", "acme", "--phone-region", "US"],
     );
     assert_eq!(code, 0, "{created}");
@@ -164,7 +121,11 @@ async fn scenario(store: &str) {
 
     let csv = dir.path().join("leads.csv");
     std::fs::write(&csv, LEADS_CSV).unwrap();
-    let (code, report) = cli(store, &["leads", "import", "acme", csv.to_str().unwrap()]);
+    let (code, report) = cli_env(
+        store,
+        env,
+        &["leads", "import", "acme", csv.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["imported"], 3);
     assert_eq!(
@@ -172,7 +133,7 @@ async fn scenario(store: &str) {
         json!([{"line": 5, "reason": "no phone or email: a lead needs one to be matched"}])
     );
 
-    let server = Server::start(store);
+    let server = Server::start_with(store, env);
     let client = reqwest::Client::new();
     let mut sent = 0;
     for (fixture, outcome) in [
@@ -292,13 +253,13 @@ async fn scenario(store: &str) {
 
     assert_eq!(server.stop(), 0, "serve exits cleanly on SIGTERM");
 
-    let (code, printed) = cli(store, &["metrics", "acme", "--range", "all"]);
+    let (code, printed) = cli_env(store, env, &["metrics", "acme", "--range", "all"]);
     assert_eq!(code, 0);
     assert_eq!(
         printed["kpis"], metrics["kpis"],
         "the CLI prints the same numbers"
     );
-    let (code, recounted) = cli(store, &["recount", "acme"]);
+    let (code, recounted) = cli_env(store, env, &["recount", "acme"]);
     assert_eq!(code, 0);
     assert_eq!(
         recounted["drift"],
@@ -306,7 +267,7 @@ async fn scenario(store: &str) {
         "counters were right all along"
     );
 
-    let (code, appointments) = cli(store, &["appointments", "list", "acme"]);
+    let (code, appointments) = cli_env(store, env, &["appointments", "list", "acme"]);
     assert_eq!(code, 0);
     let status_of = |key: &str| {
         appointments
@@ -332,7 +293,7 @@ async fn scenario(store: &str) {
     );
     assert_eq!(status_of("c6d2e8a4-1b7f-4390-a5e1-8f3c0d9b6a27"), "no_show");
 
-    let (_, leads) = cli(store, &["leads", "list", "acme"]);
+    let (_, leads) = cli_env(store, env, &["leads", "list", "acme"]);
     let lead = |name: &str| {
         leads
             .as_array()
@@ -379,7 +340,7 @@ async fn scenario(store: &str) {
             .all(|l| l["name"] != "Aisha Okafor")
     );
 
-    let (_, deliveries) = cli(store, &["deliveries", "acme", "--limit", "100"]);
+    let (_, deliveries) = cli_env(store, env, &["deliveries", "acme", "--limit", "100"]);
     let deliveries = deliveries.as_array().unwrap();
     assert_eq!(
         deliveries.len(),
@@ -397,7 +358,7 @@ async fn scenario(store: &str) {
 async fn the_whole_product_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", dir.path().join("bt.db").display());
-    scenario(&store).await;
+    scenario(&store, &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -405,8 +366,11 @@ async fn the_whole_product_on_dynamodb_local() {
     if !integration_tests::stores::dynamodb_available() {
         return;
     }
+    let Some(key) = integration_tests::emulators::kms_key().await else {
+        return;
+    };
     let table = format!("bt-e2e-{}", ulid::Ulid::new().to_string().to_lowercase());
-    scenario(&format!("dynamodb:{table}")).await;
+    scenario(&format!("dynamodb:{table}"), &[("KMS_KEY_ID", &key)]).await;
 }
 
 #[test]

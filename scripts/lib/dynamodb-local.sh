@@ -34,15 +34,7 @@ dynamodb_local_start() {
         -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" \
         -jar DynamoDBLocal.jar -inMemory -sharedDb -port "$port") >"$DYNAMODB_LOCAL_LOG" 2>&1 &
     DYNAMODB_LOCAL_PID=$!
-    local deadline=$((SECONDS + 60))
-    until curl -s -o /dev/null "http://127.0.0.1:$port"; do
-        if ! kill -0 "$DYNAMODB_LOCAL_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-            echo "DynamoDB Local did not start on port $port; its log:" >&2
-            cat "$DYNAMODB_LOCAL_LOG" >&2
-            return 1
-        fi
-        sleep 0.2
-    done
+    wait_for_http "http://127.0.0.1:$port" "$DYNAMODB_LOCAL_PID" "DynamoDB Local" "$DYNAMODB_LOCAL_LOG" || return 1
     export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
     export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
     # Tests that need DynamoDB fail, rather than skip, when it is missing.

@@ -11,3 +11,31 @@ step() { printf '\n==> %s\n' "$*"; }
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Waits until URL answers, while the process PID runs; on failure prints NAME's LOG. 60 s at most.
+wait_for_http() {
+    local url=$1 pid=$2 name=$3 log=$4
+    local deadline=$((SECONDS + 60))
+    until curl -s -o /dev/null "$url"; do
+        if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+            echo "$name did not start at $url; its log:" >&2
+            cat "$log" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+# Installs pinned PyPI REQUIREMENTS (space-separated) into the virtualenv DIR once; a stamp file
+# records what is installed, so a changed pin reinstalls.
+venv_install() {
+    local dir=$1 requirements=$2
+    local stamp="$dir/.installed"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$requirements" ]; then
+        echo "installing $requirements into $dir" >&2
+        python3 -m venv "$dir" || return 1
+        # shellcheck disable=SC2086
+        "$dir/bin/pip" install --quiet --disable-pip-version-check $requirements >&2 || return 1
+        echo "$requirements" > "$stamp"
+    fi
+}

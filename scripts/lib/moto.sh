@@ -9,13 +9,7 @@ MOTO_REQUIREMENTS="moto[server]==5.2.5"
 
 moto_install() {
     MOTO_VENV="$CACHE_DIR/moto-venv"
-    local stamp="$MOTO_VENV/.installed"
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$MOTO_REQUIREMENTS" ]; then
-        echo "installing $MOTO_REQUIREMENTS into $MOTO_VENV" >&2
-        python3 -m venv "$MOTO_VENV" || return 1
-        "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "$MOTO_REQUIREMENTS" >&2 || return 1
-        echo "$MOTO_REQUIREMENTS" > "$stamp"
-    fi
+    venv_install "$MOTO_VENV" "$MOTO_REQUIREMENTS"
 }
 
 # Starts moto on a free loopback port and points the SDK's SQS and KMS endpoints at it.
@@ -27,15 +21,7 @@ moto_start() {
     MOTO_LOG="$CACHE_DIR/moto.log"
     "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$MOTO_LOG" 2>&1 &
     MOTO_PID=$!
-    local deadline=$((SECONDS + 60))
-    until curl -s -o /dev/null "http://127.0.0.1:$port/moto-api/"; do
-        if ! kill -0 "$MOTO_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-            echo "moto did not start on port $port; its log:" >&2
-            cat "$MOTO_LOG" >&2
-            return 1
-        fi
-        sleep 0.2
-    done
+    wait_for_http "http://127.0.0.1:$port/moto-api/" "$MOTO_PID" "moto" "$MOTO_LOG" || return 1
     export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$port" AWS_ENDPOINT_URL_KMS="http://127.0.0.1:$port"
     # Tests that need the emulator fail, rather than skip, when it is missing.
     export BOOKING_TRACKER_REQUIRE_MOTO=1

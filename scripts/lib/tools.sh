@@ -7,14 +7,7 @@ TOOLS_REQUIREMENTS="aws-sam-cli==1.170.0 cfn-lint==1.53.3 cargo-lambda==1.9.2"
 
 tools_install() {
     TOOLS_VENV="$CACHE_DIR/tools-venv"
-    local stamp="$TOOLS_VENV/.installed"
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$TOOLS_REQUIREMENTS" ]; then
-        echo "installing $TOOLS_REQUIREMENTS into $TOOLS_VENV" >&2
-        python3 -m venv "$TOOLS_VENV" || return 1
-        # shellcheck disable=SC2086
-        "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check $TOOLS_REQUIREMENTS >&2 || return 1
-        echo "$TOOLS_REQUIREMENTS" > "$stamp"
-    fi
+    venv_install "$TOOLS_VENV" "$TOOLS_REQUIREMENTS" || return 1
     export PATH="$TOOLS_VENV/bin:$PATH"
 }
 

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod providers;
 pub mod routes;
+pub mod secrets;
 #[cfg(feature = "sync")]
 pub mod sheets;
 pub mod store;

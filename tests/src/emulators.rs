@@ -41,3 +41,24 @@ pub async fn sqs_queue() -> Option<(aws_sdk_sqs::Client, String)> {
     let url = created.queue_url().expect("a queue URL").to_owned();
     Some((client, url))
 }
+
+/// A new symmetric KMS key on the emulator: its id.
+pub async fn kms_key() -> Option<String> {
+    if !kms_available() {
+        return None;
+    }
+    let config = shared::store::dynamo::load_aws_config().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms
+        .create_key()
+        .description("booking-tracker tests")
+        .send()
+        .await
+        .expect("key created on the KMS emulator");
+    Some(
+        key.key_metadata()
+            .expect("the key's metadata")
+            .key_id()
+            .to_owned(),
+    )
+}

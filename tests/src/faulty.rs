@@ -14,7 +14,7 @@ use shared::leads::{Lead, TimelineEntry};
 use shared::store::{
     Accounts, ApplyBatch, Appointments, Counters, Deliveries, Delivery, LeadLookup, LeadWrite,
     Leads, LeaseTaken, LookupClaim, Page, Store, StoreError, StoreResult, SyncLease, SyncState,
-    SyncStates,
+    SyncStates, Vault,
 };
 
 #[allow(missing_debug_implementations)]
@@ -241,5 +241,11 @@ impl<S: Store> SyncStates for FaultyStore<S> {
     async fn release_sync_lease(&self, account: &AccountId, holder: &str) -> StoreResult<()> {
         self.check(account)?;
         self.inner.release_sync_lease(account, holder).await
+    }
+}
+
+impl<S: Store> Vault for FaultyStore<S> {
+    fn secrets(&self) -> &shared::secrets::Secrets {
+        self.inner.secrets()
     }
 }

@@ -185,7 +185,7 @@ impl FakeGoogle {
         GoogleCredentials {
             client_email: CLIENT_EMAIL.into(),
             private_key_id: Some(KEY_ID.into()),
-            private_key: Secret::new(private_key()),
+            private_key: Secret::new(private_key()).into(),
             token_uri: self.token_uri(),
         }
     }

@@ -44,16 +44,17 @@ impl Harness<SqliteStore> {
 }
 
 impl Harness<DynamoStore> {
-    /// A DynamoDB store over a new table on DynamoDB Local, or `None` (skip) when it is not
-    /// running.
+    /// A DynamoDB store over a new table on DynamoDB Local, its secrets sealed under a new KMS
+    /// key on moto, or `None` (skip) when either is not running.
     pub async fn dynamodb() -> Option<Self> {
         if !dynamodb_available() {
             return None;
         }
+        let key_id = crate::emulators::kms_key().await?;
         let table = format!("bt-test-{}", ulid::Ulid::new().to_string().to_lowercase());
         let config = shared::store::dynamo::load_aws_config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
-        let store = DynamoStore::new(client.clone(), table.clone());
+        let store = DynamoStore::new(client.clone(), table.clone()).with_kms_key(&config, key_id);
         store
             .create_table()
             .await
@@ -152,6 +153,106 @@ impl<S> Harness<S> {
 
     pub fn is_dynamodb(&self) -> bool {
         matches!(self.raw, Raw::Dynamo { .. })
+    }
+
+    /// The same data through a store holding another key: a key file with another key ring
+    /// (SQLite), or another KMS key (DynamoDB).
+    pub async fn with_wrong_key(&self) -> Arc<dyn Store> {
+        match &self.raw {
+            Raw::Sqlite { path, .. } => {
+                let mut other = path.as_os_str().to_owned();
+                other.push(".other-key");
+                let key_file = shared::secrets::KeyFile::new(other);
+                let ring = shared::secrets::Keyring::new(
+                    shared::secrets::DataKey::generate().expect("a key"),
+                )
+                .expect("a ring");
+                use shared::secrets::KeySource;
+                key_file.save(&ring, None).await.expect("key file written");
+                Arc::new(
+                    SqliteStore::open_with_key_file(path, key_file)
+                        .await
+                        .expect("opens"),
+                )
+            }
+            Raw::Dynamo { client, table } => {
+                let key_id = crate::emulators::kms_key().await.expect("KMS emulator");
+                let config = shared::store::dynamo::load_aws_config().await;
+                Arc::new(
+                    DynamoStore::new(client.clone(), table.clone()).with_kms_key(&config, key_id),
+                )
+            }
+        }
+    }
+
+    /// Writes plain-text secret values into an account's stored document, beneath the store,
+    /// as a build from before sealing did. `fields` are the document's paths
+    /// (`calcom.apiKey`, `googleSheet.credentials.privateKey`, ...).
+    pub async fn set_raw_secrets(&self, account: &AccountId, fields: &[(&str, &str)]) {
+        match &self.raw {
+            Raw::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).expect("open database");
+                let text: String = conn
+                    .query_row(
+                        "SELECT doc FROM accounts WHERE id = ?1",
+                        [account.as_str()],
+                        |r| r.get(0),
+                    )
+                    .expect("the account row");
+                let mut doc: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                patch_secrets(&mut doc, fields);
+                conn.execute(
+                    "UPDATE accounts SET doc = ?2 WHERE id = ?1",
+                    (account.as_str(), doc.to_string()),
+                )
+                .expect("updated");
+            }
+            Raw::Dynamo { client, table } => {
+                dynamo_set_raw_secrets(client, table, account.as_str(), fields).await;
+            }
+        }
+    }
+}
+
+/// Writes plain-text secret values into an account's items beneath a DynamoDB store (the
+/// account item, and the copy its API-key item holds), as a build from before sealing did.
+/// Returns whether any item was rewritten.
+pub async fn dynamo_set_raw_secrets(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    account: &str,
+    fields: &[(&str, &str)],
+) -> bool {
+    let page = client.scan().table_name(table).send().await.expect("scan");
+    let mut rewritten = false;
+    for item in page.items() {
+        let id = item.get("id").and_then(|v| v.as_s().ok());
+        if id.map(String::as_str) != Some(account) {
+            continue;
+        }
+        let mut doc: serde_json::Value = serde_dynamo::from_item(item.clone()).expect("an item");
+        patch_secrets(&mut doc, fields);
+        let item: std::collections::HashMap<_, _> = serde_dynamo::to_item(doc).expect("an item");
+        client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("put");
+        rewritten = true;
+    }
+    rewritten
+}
+
+/// Sets each `path` (`calcom.apiKey`) of an account document to its plain `value`.
+fn patch_secrets(doc: &mut serde_json::Value, fields: &[(&str, &str)]) {
+    for (path, value) in fields {
+        let mut at = &mut *doc;
+        for part in path.split('.') {
+            at = &mut at[part];
+        }
+        *at = serde_json::Value::String((*value).to_owned());
     }
 }
 

@@ -40,7 +40,7 @@ async fn demo(h: &Harness<SqliteStore>) -> Account {
         Account::create(NewAccount::new(AccountId::parse(DEMO_ACCOUNT).unwrap()), at);
     account.api_key_hash = ApiKeyHash::of(DEMO_API_KEY);
     account.cors_origins = vec!["https://dash.example.com".into()];
-    account.calcom.api_key = Some(Secret::new("cal_live_demo"));
+    account.calcom.api_key = Some(Secret::new("cal_live_demo").into());
     h.store.create_account(&account).await.unwrap()
 }
 

@@ -73,8 +73,8 @@ async fn world() -> World {
 async fn account(w: &World, id: &str, calcom_key: Option<&str>, calendly: bool) -> Account {
     let (mut account, _) =
         Account::create(NewAccount::new(AccountId::parse(id).unwrap()), at(1, 1, 0));
-    account.calcom.api_key = calcom_key.map(Secret::new);
-    account.calendly.token = calendly.then(|| Secret::new(CALENDLY_TOKEN));
+    account.calcom.api_key = calcom_key.map(|k| Secret::new(k).into());
+    account.calendly.token = calendly.then(|| Secret::new(CALENDLY_TOKEN).into());
     w.h.store.create_account(&account).await.unwrap()
 }
 

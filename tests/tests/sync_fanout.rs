@@ -66,7 +66,7 @@ async fn account(store: &(impl Store + ?Sized), id: &str, syncs: bool) -> Accoun
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let (mut account, _) = Account::create(NewAccount::new(AccountId::parse(id).unwrap()), at);
     if syncs {
-        account.calcom.api_key = Some(Secret::new(format!("cal_live_{id}")));
+        account.calcom.api_key = Some(Secret::new(format!("cal_live_{id}")).into());
     }
     store.create_account(&account).await.unwrap()
 }
@@ -242,7 +242,7 @@ async fn post_sync_answers_409_while_another_run_holds_the_lease_until_it_expire
     let (account, secrets) =
         Account::create(NewAccount::new(AccountId::parse("acme").unwrap()), now());
     let mut account = account;
-    account.calcom.api_key = Some(Secret::new("cal_live_acme"));
+    account.calcom.api_key = Some(Secret::new("cal_live_acme").into());
     let account = h.store.create_account(&account).await.unwrap();
     let calcom = empty_calcom(Duration::ZERO).await;
     let sync = service(Arc::clone(&h.store), &calcom);

@@ -44,8 +44,8 @@ async fn world(calcom_key: bool, calendly_token: bool) -> World {
         NewAccount::new(AccountId::parse("acme").unwrap()),
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
     );
-    account.calcom.api_key = calcom_key.then(|| Secret::new("cal_live_acme"));
-    account.calendly.token = calendly_token.then(|| Secret::new("calendly_acme"));
+    account.calcom.api_key = calcom_key.then(|| Secret::new("cal_live_acme").into());
+    account.calendly.token = calendly_token.then(|| Secret::new("calendly_acme").into());
     let account = h.store.create_account(&account).await.unwrap();
     World {
         h,

@@ -302,3 +302,73 @@ fn the_sync_function_reaches_only_its_own_queue_and_table() {
         "no SAM SQS event: it would attach a policy for every queue"
     );
 }
+
+#[test]
+fn tenant_secrets_are_wrapped_by_a_rotating_key_only_the_functions_and_operator_use() {
+    let template = template();
+    let key = resource(&template, "SecretsKey");
+    assert_eq!(key["Type"], "AWS::KMS::Key");
+    assert_eq!(
+        key["DeletionPolicy"], "Retain",
+        "losing the key loses every secret"
+    );
+    let properties = &key["Properties"];
+    assert_eq!(properties["EnableKeyRotation"], true);
+    let statements = properties["KeyPolicy"]["Statement"].as_sequence().unwrap();
+    let mut decrypters = BTreeSet::new();
+    for statement in statements {
+        let actions: Vec<&str> = match &statement["Action"] {
+            Value::Sequence(actions) => actions.iter().map(text).collect(),
+            one => vec![text(one)],
+        };
+        assert!(
+            !actions.contains(&"kms:*"),
+            "no statement allows everything"
+        );
+        let uses = actions
+            .iter()
+            .any(|a| ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"].contains(a));
+        if uses {
+            assert_eq!(
+                statement["Condition"]["StringEquals"]["kms:EncryptionContext:app"],
+                "booking-tracker",
+                "use is bound to the app's encryption context"
+            );
+            decrypters.insert(names(&statement["Principal"]));
+        } else {
+            assert!(
+                actions
+                    .iter()
+                    .all(|a| !a.contains("crypt") && !a.contains("GenerateDataKey")),
+                "{actions:?}"
+            );
+        }
+    }
+    let users = decrypters.into_iter().collect::<Vec<_>>().join(" ");
+    for role in [
+        "CalcomWebhookFunctionRole",
+        "CalendlyWebhookFunctionRole",
+        "SyncFunctionRole",
+        "OperatorPrincipalArn",
+    ] {
+        assert!(users.contains(role), "{role} may open secrets: {users}");
+    }
+    assert!(
+        !users.contains("MetricsFunction"),
+        "metrics never opens a secret"
+    );
+
+    for function in [
+        "CalcomWebhookFunction",
+        "CalendlyWebhookFunction",
+        "SyncFunction",
+    ] {
+        let variables = &resource(&template, function)["Properties"]["Environment"]["Variables"];
+        assert!(
+            names(&variables["KMS_KEY_ID"]).contains("SecretsKey"),
+            "{function}"
+        );
+    }
+    let metrics = &resource(&template, "MetricsFunction")["Properties"];
+    assert!(metrics["Environment"]["Variables"]["KMS_KEY_ID"].is_null());
+}

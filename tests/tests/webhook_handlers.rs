@@ -33,8 +33,8 @@ fn demo_account() -> Account {
         NewAccount::new(AccountId::parse(DEMO_ACCOUNT).unwrap()),
         t0(),
     );
-    account.calcom.webhook_secret = Secret::new(DEMO_CALCOM_SECRET);
-    account.calendly.signing_key = Secret::new(DEMO_CALENDLY_KEY);
+    account.calcom.webhook_secret = Secret::new(DEMO_CALCOM_SECRET).into();
+    account.calendly.signing_key = Secret::new(DEMO_CALENDLY_KEY).into();
     account
 }
 

@@ -32,6 +32,11 @@ fn start_once(binary: &Path) -> Result<Duration, String> {
         .env("AWS_ACCESS_KEY_ID", "bench")
         .env("AWS_SECRET_ACCESS_KEY", "bench")
         .env("TABLE_NAME", "bench")
+        .env("KMS_KEY_ID", "alias/bench")
+        .env(
+            "SYNC_QUEUE_URL",
+            "https://sqs.eu-west-2.amazonaws.com/123456789012/bench",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -7,7 +7,7 @@
 //! against SQS when `AWS_ENDPOINT_URL_SQS` is set.
 //!
 //! Usage: `sync-scale OUT.json`. Sizes: `SYNC_SCALE_ACCOUNTS` (1000), `SYNC_SCALE_DYNAMO_ACCOUNTS`
-//! (100), `SYNC_SCALE_C1_SAMPLE` (100: the first run at one account at a time, which paces each
+//! (100), `SYNC_SCALE_STORES` (`sqlite,dynamodb`), `SYNC_SCALE_C1_SAMPLE` (100: the first run at one account at a time, which paces each
 //! account's 32 Calendly requests over ~4 s, is measured on this many accounts and scaled).
 
 // A command-line harness: printing is its job, and a failed set-up ends it.
@@ -76,13 +76,14 @@ async fn seed(store: &dyn Store, accounts: usize) {
     for n in 0..accounts {
         let id = AccountId::parse(&format!("team-{n:05}")).unwrap();
         let (mut account, _) = Account::create(NewAccount::new(id), Utc::now());
-        account.calcom.api_key = Some(Secret::new(calcom_key(n)));
-        account.calendly.token = Some(Secret::new(calendly_token(n)));
+        account.calcom.api_key = Some(Secret::new(calcom_key(n)).into());
+        account.calendly.token = Some(Secret::new(calendly_token(n)).into());
         store.create_account(&account).await.unwrap();
     }
 }
 
-async fn run(store: Arc<dyn Store>, fake: &FakeProviders, pool: usize, accounts: usize) -> Run {
+/// The sync against the fake, `pool` accounts at once.
+fn service(store: Arc<dyn Store>, fake: &FakeProviders, pool: usize) -> SyncService<dyn Store> {
     let http = ProviderHttp::new(RetryPolicy::default()).unwrap();
     let mut service = SyncService::new(
         store,
@@ -93,6 +94,11 @@ async fn run(store: Arc<dyn Store>, fake: &FakeProviders, pool: usize, accounts:
         SheetsClient::new(&http, "http://127.0.0.1:9"),
     );
     service.concurrency.accounts = pool;
+    service
+}
+
+async fn run(store: Arc<dyn Store>, fake: &FakeProviders, pool: usize, accounts: usize) -> Run {
+    let service = service(store, fake, pool);
     fake.counts.take();
     let started = Instant::now();
     let reports = service
@@ -126,7 +132,11 @@ async fn fresh(kind: &str, dir: &std::path::Path) -> Arc<dyn Store> {
         )
     } else {
         let config = shared::store::dynamo::load_aws_config().await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), name);
+        let key = integration_tests::emulators::kms_key()
+            .await
+            .expect("a KMS emulator (AWS_ENDPOINT_URL_KMS) for the DynamoDB store's secrets");
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), name)
+            .with_kms_key(&config, key);
         store.create_table().await.unwrap();
         Arc::new(store)
     }
@@ -278,15 +288,7 @@ async fn enqueue(accounts: usize, fake: &FakeProviders) -> Option<Value> {
         .queue_url()?
         .to_owned();
     let queue = shared::sync::sqs::SqsQueue::new(client, url);
-    let http = ProviderHttp::new(RetryPolicy::default()).unwrap();
-    let service = SyncService::new(
-        store,
-        Arc::new(SystemClock),
-        http.clone(),
-        fake.server.uri(),
-        fake.server.uri(),
-        SheetsClient::new(&http, "http://127.0.0.1:9"),
-    );
+    let service = service(store, fake, 8);
     let started = Instant::now();
     let sent = service.enqueue_all(&queue).await.unwrap();
     let wall = started.elapsed();
@@ -312,11 +314,14 @@ async fn main() {
     let c1_sample = env_usize("SYNC_SCALE_C1_SAMPLE", 100);
     let fake = FakeProviders::start(LATENCY, EVENTS, Utc::now()).await;
 
+    let stores = std::env::var("SYNC_SCALE_STORES").unwrap_or_else(|_| "sqlite,dynamodb".into());
     let mut all = Vec::new();
-    eprintln!("sync-scale: SQLite, {accounts} accounts");
-    let results = scenario("sqlite", accounts, c1_sample, &fake).await;
-    all.extend(rows("SQLite", accounts, &results));
-    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
+    if stores.contains("sqlite") {
+        eprintln!("sync-scale: SQLite, {accounts} accounts");
+        let results = scenario("sqlite", accounts, c1_sample, &fake).await;
+        all.extend(rows("SQLite", accounts, &results));
+    }
+    if stores.contains("dynamodb") && std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
         eprintln!("sync-scale: DynamoDB Local, {dynamo_accounts} accounts");
         let results = scenario(
             "dynamodb",

@@ -9,6 +9,7 @@ use shared::accounts::{
     SheetColumns, SheetRange, SheetSettings, StatusLabels,
 };
 use shared::domain::{AccountId, Region, Secret};
+use shared::secrets::StoredSecret;
 use shared::store::{Store, StoreError};
 
 use super::{load_account, local};
@@ -316,23 +317,23 @@ async fn update(store: &dyn Store, args: UpdateAccountArgs, json: bool) -> anyho
             account.auto_create_leads = false;
         }
         if let Some(key) = &calcom_key {
-            account.calcom.api_key = Some(key.clone());
+            account.calcom.api_key = Some(StoredSecret::Plain(key.clone()));
         }
         if let Some(ids) = &args.calcom_event_type_ids {
             account.calcom.event_type_ids.clone_from(ids);
         }
         if let Some(secret) = &calcom_secret {
-            account.calcom.webhook_secret = secret.clone();
+            account.calcom.webhook_secret = StoredSecret::Plain(secret.clone());
         }
         if let Some(token) = &calendly_token {
-            account.calendly.token = Some(token.clone());
+            account.calendly.token = Some(StoredSecret::Plain(token.clone()));
         }
         if let Some(organization) = &args.calendly_organization {
             account.calendly.organization =
                 Some(organization.trim().to_owned()).filter(|o| !o.is_empty());
         }
         if let Some(key) = &calendly_key {
-            account.calendly.signing_key = key.clone();
+            account.calendly.signing_key = StoredSecret::Plain(key.clone());
         }
         sheet_change.apply(&mut account)?;
         for (slot, value) in [

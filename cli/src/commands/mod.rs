@@ -3,6 +3,7 @@
 mod accounts;
 mod appointments;
 mod deliveries;
+mod keys;
 mod leads;
 mod metrics;
 mod sheets;
@@ -18,7 +19,7 @@ use shared::accounts::Account;
 use shared::domain::AccountId;
 use shared::store::Store;
 
-use crate::cli::{Cli, Command, WebhookCommand};
+use crate::cli::{Cli, Command, KeysCommand, WebhookCommand};
 use crate::output;
 use crate::store_url::StoreUrl;
 
@@ -77,6 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             sync::run(open(&url).await?, account.as_deref(), concurrency, json).await
         }
         Command::Sheets(command) => sheets::run(open(&url).await?, command, json).await,
+        Command::Keys(KeysCommand::Rotate) => keys::rotate(&*open(&url).await?, json).await,
         Command::Deliveries { account, limit } => {
             deliveries::run(&*open(&url).await?, &account, limit, json).await
         }

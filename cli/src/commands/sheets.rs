@@ -24,14 +24,16 @@ pub async fn run(store: Arc<dyn Store>, command: SheetsCommand, json: bool) -> a
         SheetsCommand::Push { account } => (account, true),
     };
     let account = load_account(&*store, raw).await?;
-    let Some(connected) = account.connected_sheet() else {
+    let service =
+        SyncService::from_env(Arc::clone(&store), Arc::new(SystemClock)).map_err(|e| anyhow!(e))?;
+    let Some(opened) = service.open_sheet(&account).await else {
         bail!(
             "account {} has no Google Sheet with a service account: set them with accounts update --google-sheet ID --google-credentials FILE",
             account.id
         );
     };
-    let service =
-        SyncService::from_env(Arc::clone(&store), Arc::new(SystemClock)).map_err(|e| anyhow!(e))?;
+    let (settings, credentials) = opened?;
+    let connected = (settings, &credentials);
     let deadline = Instant::now() + CLI_BUDGET;
     // Under the account's sync lease: a sync running meanwhile would append the same new
     // leads to the sheet.

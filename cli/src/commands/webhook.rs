@@ -12,6 +12,7 @@ use shared::clock::SystemClock;
 use shared::domain::Secret;
 use shared::providers::calendly::api::WebhookSubscription;
 use shared::providers::{calcom, calendly};
+use shared::secrets::SecretField;
 use shared::store::Store;
 use shared::sync::{Subscription, SyncService, subscribe};
 use tokio::time::Instant;
@@ -61,7 +62,17 @@ pub async fn calendly_subscribe(
     let service = SyncService::from_env(store, Arc::new(SystemClock)).map_err(|e| anyhow!(e))?;
     let calendly = service
         .calendly_source(&account)
-        .context("the account's Calendly token is gone")?;
+        .await
+        .context("the account's Calendly token is gone")??;
+    let signing_key = service
+        .store
+        .secrets()
+        .open(
+            &account.id,
+            SecretField::CalendlySigningKey,
+            &account.calendly.signing_key,
+        )
+        .await?;
     let deadline = Instant::now() + SUBSCRIBE_BUDGET;
     let organization = match &account.calendly.organization {
         Some(organization) => organization.clone(),
@@ -75,7 +86,7 @@ pub async fn calendly_subscribe(
         &Subscription {
             organization: &organization,
             callback_url: &callback_url,
-            signing_key: &account.calendly.signing_key,
+            signing_key: &signing_key,
             replace: args.replace,
         },
         deadline,

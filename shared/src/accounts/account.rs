@@ -10,6 +10,7 @@ use super::keys::{
 };
 use super::sheet::{GoogleCredentials, SheetSettings};
 use crate::domain::{AccountId, Region, Secret};
+use crate::secrets::{Keyring, SecretField, StoredSecret};
 
 /// Everything booking-tracker knows about one team. Stored as one document; fields added later
 /// take their defaults when older documents are read.
@@ -48,10 +49,10 @@ pub struct Account {
 #[serde(rename_all = "camelCase")]
 pub struct CalcomSettings {
     /// Signs Cal.com's webhooks to us (`X-Cal-Signature-256`).
-    pub webhook_secret: Secret,
+    pub webhook_secret: StoredSecret,
     /// For the hourly sync (`GET /v2/bookings`).
     #[serde(default)]
-    pub api_key: Option<Secret>,
+    pub api_key: Option<StoredSecret>,
     /// Restricts the sync to these event types; empty means all.
     #[serde(default)]
     pub event_type_ids: Vec<u64>,
@@ -61,10 +62,10 @@ pub struct CalcomSettings {
 #[serde(rename_all = "camelCase")]
 pub struct CalendlySettings {
     /// Signs Calendly's webhooks to us (`Calendly-Webhook-Signature`).
-    pub signing_key: Secret,
+    pub signing_key: StoredSecret,
     /// Personal access token or OAuth token for the hourly sync.
     #[serde(default)]
-    pub token: Option<Secret>,
+    pub token: Option<StoredSecret>,
     /// Organization URI; looked up from `GET /users/me` when not set.
     #[serde(default)]
     pub organization: Option<String>,
@@ -172,12 +173,12 @@ impl Account {
             auto_create_leads: new.auto_create_leads,
             cors_origins: Vec::new(),
             calcom: CalcomSettings {
-                webhook_secret: secrets.calcom_webhook_secret.clone(),
+                webhook_secret: StoredSecret::Plain(secrets.calcom_webhook_secret.clone()),
                 api_key: None,
                 event_type_ids: Vec::new(),
             },
             calendly: CalendlySettings {
-                signing_key: secrets.calendly_signing_key.clone(),
+                signing_key: StoredSecret::Plain(secrets.calendly_signing_key.clone()),
                 token: None,
                 organization: None,
             },
@@ -198,8 +199,10 @@ impl Account {
             SecretKind::Api => generate_secret(API_KEY_PREFIX),
         };
         match kind {
-            SecretKind::Calcom => self.calcom.webhook_secret = secret.clone(),
-            SecretKind::Calendly => self.calendly.signing_key = secret.clone(),
+            SecretKind::Calcom => self.calcom.webhook_secret = StoredSecret::Plain(secret.clone()),
+            SecretKind::Calendly => {
+                self.calendly.signing_key = StoredSecret::Plain(secret.clone());
+            }
             SecretKind::Api => self.api_key_hash = ApiKeyHash::of(secret.expose()),
         }
         self.updated_at = now;
@@ -220,6 +223,104 @@ impl Account {
     /// Has something for the hourly sync to do: a provider to read or a sheet to keep.
     pub fn needs_sync(&self) -> bool {
         self.has_provider_api_credentials() || self.connected_sheet().is_some()
+    }
+
+    /// Every secret the account holds, with its field.
+    pub fn secrets(&self) -> Vec<(SecretField, &StoredSecret)> {
+        let mut all = vec![
+            (
+                SecretField::CalcomWebhookSecret,
+                &self.calcom.webhook_secret,
+            ),
+            (SecretField::CalendlySigningKey, &self.calendly.signing_key),
+        ];
+        all.extend(
+            self.calcom
+                .api_key
+                .iter()
+                .map(|s| (SecretField::CalcomApiKey, s)),
+        );
+        all.extend(
+            self.calendly
+                .token
+                .iter()
+                .map(|s| (SecretField::CalendlyToken, s)),
+        );
+        all.extend(
+            self.google_sheet
+                .as_ref()
+                .and_then(|sheet| sheet.credentials.as_ref())
+                .map(|c| (SecretField::GooglePrivateKey, &c.private_key)),
+        );
+        all
+    }
+
+    fn secrets_mut(&mut self) -> Vec<(SecretField, &mut StoredSecret)> {
+        let mut all = vec![
+            (
+                SecretField::CalcomWebhookSecret,
+                &mut self.calcom.webhook_secret,
+            ),
+            (
+                SecretField::CalendlySigningKey,
+                &mut self.calendly.signing_key,
+            ),
+        ];
+        all.extend(
+            self.calcom
+                .api_key
+                .iter_mut()
+                .map(|s| (SecretField::CalcomApiKey, s)),
+        );
+        all.extend(
+            self.calendly
+                .token
+                .iter_mut()
+                .map(|s| (SecretField::CalendlyToken, s)),
+        );
+        all.extend(
+            self.google_sheet
+                .as_mut()
+                .and_then(|sheet| sheet.credentials.as_mut())
+                .map(|c| (SecretField::GooglePrivateKey, &mut c.private_key)),
+        );
+        all
+    }
+
+    /// Holds a secret not sealed yet (just set, or stored by a build from before sealing).
+    pub fn has_plain_secrets(&self) -> bool {
+        self.secrets().iter().any(|(_, s)| !s.is_sealed())
+    }
+
+    /// Seals every plain secret with the ring's current key.
+    pub fn seal_with(&mut self, ring: &Keyring) -> Result<(), String> {
+        let id = self.id.clone();
+        for (field, slot) in self.secrets_mut() {
+            if let StoredSecret::Plain(secret) = slot {
+                *slot = StoredSecret::Sealed(ring.seal(&id, field, secret)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces each secret sealed with another key version than `version` by its plain text,
+    /// opened with `open`, so that the next write seals it with the current key (rotation).
+    /// Returns how many were replaced.
+    pub fn unseal_older_than_current<E>(
+        &mut self,
+        version: u32,
+        mut open: impl FnMut(&AccountId, SecretField, &StoredSecret) -> Result<Secret, E>,
+    ) -> Result<usize, E> {
+        let id = self.id.clone();
+        let mut replaced = 0;
+        for (field, slot) in self.secrets_mut() {
+            let older = slot.sealed_with().is_some_and(|(_, v)| v != version);
+            if older {
+                *slot = StoredSecret::Plain(open(&id, field, slot)?);
+                replaced += 1;
+            }
+        }
+        Ok(replaced)
     }
 }
 
@@ -260,8 +361,8 @@ mod tests {
         assert_eq!(account.phone_region, Region::GB);
         assert!(account.auto_create_leads);
         assert_eq!(
-            account.calcom.webhook_secret.expose(),
-            secrets.calcom_webhook_secret.expose()
+            account.calcom.webhook_secret,
+            StoredSecret::Plain(secrets.calcom_webhook_secret.clone())
         );
         assert!(
             account
@@ -269,13 +370,26 @@ mod tests {
                 .matches(&ApiKeyHash::of(secrets.api_key.expose()))
         );
         assert!(!account.has_provider_api_credentials());
+        assert!(
+            account.has_plain_secrets(),
+            "sealed by the store when written"
+        );
     }
 
     #[test]
-    fn the_stored_document_never_holds_the_api_key() {
+    fn the_stored_document_never_holds_the_api_key_nor_plain_secrets() {
         let id = AccountId::parse("acme").unwrap();
-        let (account, secrets) = Account::create(NewAccount::new(id), now());
+        let (mut account, secrets) = Account::create(NewAccount::new(id), now());
+        assert!(
+            serde_json::to_string(&account).is_err(),
+            "unsealed secrets are refused"
+        );
+        let ring = Keyring::new(crate::secrets::DataKey::generate().unwrap()).unwrap();
+        account.seal_with(&ring).unwrap();
+        assert!(!account.has_plain_secrets());
         let doc = serde_json::to_string(&account).unwrap();
+        assert!(!doc.contains(secrets.calcom_webhook_secret.expose()));
+        assert!(!doc.contains(secrets.calendly_signing_key.expose()));
         assert!(!doc.contains(secrets.api_key.expose()));
         let back: Account = serde_json::from_str(&doc).unwrap();
         assert_eq!(back.time_zone, account.time_zone);
@@ -297,8 +411,8 @@ mod tests {
                 .matches(&ApiKeyHash::of(fresh.expose()))
         );
         assert_eq!(
-            account.calcom.webhook_secret.expose(),
-            secrets.calcom_webhook_secret.expose()
+            account.calcom.webhook_secret,
+            StoredSecret::Plain(secrets.calcom_webhook_secret)
         );
     }
 
@@ -309,8 +423,14 @@ mod tests {
         let demo = AccountId::parse(DEMO_ACCOUNT).unwrap();
         let secrets = IssuedSecrets::demo(&demo).unwrap();
         let account = Account::with_secrets(NewAccount::new(demo), &secrets, now());
-        assert_eq!(account.calcom.webhook_secret.expose(), DEMO_CALCOM_SECRET);
-        assert_eq!(account.calendly.signing_key.expose(), DEMO_CALENDLY_KEY);
+        assert_eq!(
+            account.calcom.webhook_secret,
+            StoredSecret::plain(Secret::new(DEMO_CALCOM_SECRET))
+        );
+        assert_eq!(
+            account.calendly.signing_key,
+            StoredSecret::plain(Secret::new(DEMO_CALENDLY_KEY))
+        );
         assert!(account.api_key_hash.matches(&ApiKeyHash::of(DEMO_API_KEY)));
     }
 }

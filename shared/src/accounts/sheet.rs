@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::domain::Secret;
+use crate::secrets::StoredSecret;
 
 pub const DEFAULT_SHEET_RANGE: &str = "Leads!A2:X";
 
@@ -263,7 +264,7 @@ pub struct GoogleCredentials {
     pub client_email: String,
     #[serde(default)]
     pub private_key_id: Option<String>,
-    pub private_key: Secret,
+    pub private_key: StoredSecret,
     /// Where the signed assertion is exchanged for an access token.
     pub token_uri: String,
 }
@@ -278,6 +279,14 @@ impl fmt::Debug for GoogleCredentials {
 }
 
 impl GoogleCredentials {
+    /// The same credentials holding `key`, opened (in memory only: never stored so).
+    pub fn with_private_key(&self, key: Secret) -> Self {
+        Self {
+            private_key: StoredSecret::Plain(key),
+            ..self.clone()
+        }
+    }
+
     /// Reads a service-account key file as the Google Cloud console downloads it.
     pub fn from_key_file(json: &str) -> Result<Self, String> {
         #[derive(Deserialize)]
@@ -313,7 +322,7 @@ impl GoogleCredentials {
         Ok(Self {
             client_email: field(file.client_email, "client_email")?,
             private_key_id: file.private_key_id.filter(|id| !id.trim().is_empty()),
-            private_key: Secret::new(private_key),
+            private_key: StoredSecret::Plain(Secret::new(private_key)),
             token_uri,
         })
     }

@@ -2,12 +2,10 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 /// A secret string whose `Debug` and `Display` never show it, so it cannot leak through logs or
-/// error messages by accident. Read it with [`Secret::expose`], only where it is used.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
+/// error messages by accident. Read it with [`Secret::expose`], only where it is used. It does
+/// not implement `Serialize`: at rest a secret is a sealed `StoredSecret`.
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
@@ -19,6 +17,16 @@ impl Secret {
         &self.0
     }
 }
+
+/// Compared in constant time: secrets are compared with what a caller sent.
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

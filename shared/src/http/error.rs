@@ -44,6 +44,10 @@ pub enum ApiError {
     /// Another run of the account's sync holds its lease.
     #[error("{0}")]
     SyncInProgress(String),
+    /// The account's secrets cannot be opened (the key file or KMS key is missing or wrong):
+    /// nothing was stored; a retry succeeds once the key is back.
+    #[error("the account's secrets cannot be opened right now; nothing was stored; retry later")]
+    SecretsUnavailable,
     /// The store failed; the caller may retry (every write is idempotent).
     #[error("storage is unavailable; retry later")]
     StorageUnavailable,
@@ -69,7 +73,7 @@ impl ApiError {
             ApiError::SyncInProgress(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::Internal => 500,
-            ApiError::StorageUnavailable => 503,
+            ApiError::StorageUnavailable | ApiError::SecretsUnavailable => 503,
         }
     }
 
@@ -91,6 +95,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::SyncInProgress(_) => "sync_in_progress",
             ApiError::StorageUnavailable => "storage_unavailable",
+            ApiError::SecretsUnavailable => "secrets_unavailable",
             ApiError::Internal => "internal_error",
         }
     }
@@ -126,7 +131,7 @@ impl ApiError {
     pub fn body(&self) -> serde_json::Value {
         let message = if self.status() >= 500 {
             match self {
-                ApiError::StorageUnavailable => self.to_string(),
+                ApiError::StorageUnavailable | ApiError::SecretsUnavailable => self.to_string(),
                 _ => "internal error".to_owned(),
             }
         } else {

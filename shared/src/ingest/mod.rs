@@ -1,9 +1,11 @@
-//! Use-cases that change booking data.
+//! Use-cases that change booking data, and the key rotation.
 
 mod apply;
 mod import;
+mod keys;
 mod recount;
 
 pub use apply::{Applied, ApplyError, MAX_ATTEMPTS, apply_event};
 pub use import::{ImportReport, InvalidRow, LeadRow, import_leads};
+pub use keys::{Rotation, rotate_keys};
 pub use recount::{Drift, RecountReport, all_days, drift, expected_counters, recount};

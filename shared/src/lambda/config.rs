@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::providers::calendly::DEFAULT_TOLERANCE;
 
 const QUEUE: &str = "SYNC_QUEUE_URL";
+const KMS_KEY: &str = "KMS_KEY_ID";
 
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
@@ -16,6 +17,9 @@ pub struct FunctionConfig {
     /// `SYNC_QUEUE_URL`: where the sync function's schedule enqueues accounts (only the sync
     /// function needs it: [`FunctionConfig::sync_queue_url`]).
     sync_queue_url: Option<String>,
+    /// `KMS_KEY_ID`: the key wrapping the key ring of tenant secrets (the functions that open
+    /// secrets need it: [`FunctionConfig::kms_key_id`]).
+    kms_key_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +64,17 @@ impl FunctionConfig {
             table,
             calendly_tolerance,
             sync_queue_url: get(QUEUE).filter(|u| !u.trim().is_empty()),
+            kms_key_id: get(KMS_KEY)
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty()),
         })
+    }
+
+    /// `KMS_KEY_ID`, required by the functions that open tenant secrets (webhooks, sync).
+    pub fn kms_key_id(&self) -> Result<&str, ConfigError> {
+        self.kms_key_id
+            .as_deref()
+            .ok_or(ConfigError::Missing(KMS_KEY))
     }
 
     /// `SYNC_QUEUE_URL`, required by the sync function.
@@ -108,14 +122,23 @@ mod tests {
     }
 
     #[test]
-    fn the_sync_queue_is_named_when_missing() {
+    fn the_sync_queue_and_the_kms_key_are_named_when_missing() {
         let config = FunctionConfig::from_lookup(lookup(&[("TABLE_NAME", "bt")])).unwrap();
         assert_eq!(
             config.sync_queue_url().unwrap_err().to_string(),
             "environment variable SYNC_QUEUE_URL is not set"
         );
-        let vars = [("TABLE_NAME", "bt"), ("SYNC_QUEUE_URL", "https://sqs/q")];
+        assert_eq!(
+            config.kms_key_id().unwrap_err().to_string(),
+            "environment variable KMS_KEY_ID is not set"
+        );
+        let vars = [
+            ("TABLE_NAME", "bt"),
+            ("SYNC_QUEUE_URL", "https://sqs/q"),
+            ("KMS_KEY_ID", "alias/bt"),
+        ];
         let config = FunctionConfig::from_lookup(lookup(&vars)).unwrap();
         assert_eq!(config.sync_queue_url().unwrap(), "https://sqs/q");
+        assert_eq!(config.kms_key_id().unwrap(), "alias/bt");
     }
 }

@@ -27,13 +27,13 @@ pub async fn serve<T, B, BF, H, HF>(build: B, handler: H) -> Result<(), lambda_h
 where
     T: Send + Sync + 'static,
     B: FnOnce(FunctionConfig) -> BF,
-    BF: Future<Output = T>,
+    BF: Future<Output = Result<T, String>>,
     H: Fn(Arc<T>, Request) -> HF,
     HF: Future<Output = Response<Body>> + Send,
 {
     lambda_http::tracing::init_default_subscriber();
     let config = FunctionConfig::from_env()?;
-    let state = Arc::new(build(config).await);
+    let state = Arc::new(build(config).await?);
     lambda_http::run(service_fn(|request| {
         let response = handler(Arc::clone(&state), request);
         async move { Ok::<_, std::convert::Infallible>(response.await) }
@@ -60,21 +60,28 @@ where
     .await
 }
 
-/// The webhook service over the configured DynamoDB table.
-pub async fn webhook_service(config: FunctionConfig) -> WebhookService<DynamoStore> {
-    WebhookService {
-        store: Arc::new(DynamoStore::from_env(config.table).await),
+/// The webhook service over the configured DynamoDB table, opening secrets with `KMS_KEY_ID`.
+pub async fn webhook_service(
+    config: FunctionConfig,
+) -> Result<WebhookService<DynamoStore>, String> {
+    let aws = crate::store::dynamo::load_aws_config().await;
+    Ok(WebhookService {
+        store: Arc::new(store_with_secrets(&aws, &config)?),
         clock: Arc::new(SystemClock),
         calendly_tolerance: config.calendly_tolerance,
-    }
+    })
 }
 
-/// The metrics service over the configured DynamoDB table.
-pub async fn metrics_service(config: FunctionConfig) -> MetricsService<DynamoStore> {
-    MetricsService {
-        store: Arc::new(DynamoStore::from_env(config.table).await),
+/// The metrics service over the configured DynamoDB table. It never opens a secret.
+pub async fn metrics_service(
+    config: FunctionConfig,
+) -> Result<MetricsService<DynamoStore>, String> {
+    let aws = crate::store::dynamo::load_aws_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&aws);
+    Ok(MetricsService {
+        store: Arc::new(DynamoStore::new(client, config.table)),
         clock: Arc::new(SystemClock),
-    }
+    })
 }
 
 /// The sync service over the configured DynamoDB table (providers' base URLs and pace from the
@@ -94,13 +101,21 @@ pub async fn sync_service(
         .map_err(|e| e.to_string())?
         .to_owned();
     let aws = crate::store::dynamo::load_aws_config().await;
-    let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        config.table,
-    ));
+    let store = Arc::new(store_with_secrets(&aws, &config)?);
     let queue = crate::sync::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url);
     let service = crate::sync::SyncService::from_env(store, Arc::new(SystemClock))?;
     Ok((service, queue))
+}
+
+/// The table's store, its secrets sealed with the KMS key `KMS_KEY_ID` (required). The KMS
+/// client is built on first use: a cold start that opens no secret never makes it.
+fn store_with_secrets(
+    aws: &aws_config::SdkConfig,
+    config: &FunctionConfig,
+) -> Result<DynamoStore, String> {
+    let key_id = config.kms_key_id().map_err(|e| e.to_string())?;
+    let client = aws_sdk_dynamodb::Client::new(aws);
+    Ok(DynamoStore::new(client, config.table.clone()).with_kms_key(aws, key_id))
 }
 
 /// Handles `GET /metrics`, `GET /api/metrics` and their CORS preflights.

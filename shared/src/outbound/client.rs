@@ -62,6 +62,9 @@ pub enum FetchError {
     Malformed(String),
     #[error("stopped before the time limit")]
     Deadline,
+    /// The credential could not be opened with the store's key ring (SPEC §6).
+    #[error("the credential cannot be opened: {0}")]
+    Credentials(String),
 }
 
 impl FetchError {
@@ -74,6 +77,7 @@ impl FetchError {
             FetchError::Network(_) => "unreachable",
             FetchError::Malformed(_) => "malformed_response",
             FetchError::Deadline => "deadline",
+            FetchError::Credentials(_) => "secrets_unavailable",
         }
     }
 }

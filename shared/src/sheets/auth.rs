@@ -14,6 +14,7 @@ use super::SheetError;
 use crate::accounts::GoogleCredentials;
 use crate::domain::Secret;
 use crate::outbound::{Call, FetchError, ProviderHttp};
+use crate::secrets::StoredSecret;
 
 /// Read and write access to the spreadsheets the service account is shared on.
 pub const SHEETS_SCOPE: &str = "https://www.googleapis.com/auth/spreadsheets";
@@ -121,7 +122,12 @@ fn cache_key(credentials: &GoogleCredentials) -> String {
 /// The JWT the token endpoint expects: RS256 over `{iss, scope, aud, iat, exp}`, with the key's
 /// id in the header.
 pub fn sign_assertion(credentials: &GoogleCredentials, now: i64) -> Result<String, SheetError> {
-    let key = EncodingKey::from_rsa_pem(credentials.private_key.expose().as_bytes())
+    let StoredSecret::Plain(private_key) = &credentials.private_key else {
+        return Err(SheetError::Key(
+            "the private key is still sealed: open it with the store's key ring first".into(),
+        ));
+    };
+    let key = EncodingKey::from_rsa_pem(private_key.expose().as_bytes())
         .map_err(|e| SheetError::Key(e.to_string()))?;
     let mut header = Header::new(Algorithm::RS256);
     header.kid.clone_from(&credentials.private_key_id);

@@ -19,6 +19,7 @@ use crate::accounts::{Account, ApiKeyHash};
 use crate::booking::{Appointment, DayCounts};
 use crate::domain::{AccountId, AppointmentId, Email, LeadId, Phone};
 use crate::leads::{Lead, TimelineEntry};
+use crate::secrets::{Secrets, SecretsError};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,9 @@ pub enum StoreError {
     /// The write is bigger than the store can make atomic.
     #[error("write too large to be atomic: {0}")]
     TooLarge(String),
+    /// A secret could not be sealed for writing (the key file or KMS key is missing or wrong).
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -224,12 +228,69 @@ pub trait SyncStates: Send + Sync {
     async fn release_sync_lease(&self, account: &AccountId, holder: &str) -> StoreResult<()>;
 }
 
+/// A store's tenant secrets (SPEC §6): the key ring that seals what the store writes, and opens
+/// what it read. Adapters seal every plain secret of an account before they write it.
+pub trait Vault: Send + Sync {
+    fn secrets(&self) -> &Secrets;
+}
+
 /// All the store traits, for code that calls store methods on a concrete store type.
 pub mod prelude {
-    pub use super::{Accounts, Appointments, Counters, Deliveries, Leads, Store, SyncStates};
+    pub use super::{
+        Accounts, Appointments, Counters, Deliveries, Leads, Store, SyncStates, Vault,
+    };
 }
 
 /// Everything booking-tracker keeps.
-pub trait Store: Accounts + Leads + Appointments + Counters + Deliveries + SyncStates {}
+pub trait Store:
+    Accounts + Leads + Appointments + Counters + Deliveries + SyncStates + Vault
+{
+}
 
-impl<T: Accounts + Leads + Appointments + Counters + Deliveries + SyncStates> Store for T {}
+impl<T: Accounts + Leads + Appointments + Counters + Deliveries + SyncStates + Vault> Store for T {}
+
+/// `account` with every plain secret sealed with the current key: what an adapter writes.
+#[cfg(any(feature = "sqlite", feature = "dynamodb"))]
+pub(crate) async fn sealed_account(secrets: &Secrets, account: &Account) -> StoreResult<Account> {
+    let mut sealed = account.clone();
+    if account.has_plain_secrets() {
+        let ring = secrets.sealing_ring().await?;
+        sealed
+            .seal_with(&ring)
+            .map_err(|e| StoreError::Secrets(SecretsError::Unavailable(e)))?;
+    }
+    Ok(sealed)
+}
+
+/// The key ring an account's sealed secrets name.
+#[cfg(any(feature = "sqlite", feature = "dynamodb"))]
+pub(crate) fn key_ring_of(account: &Account) -> Option<String> {
+    account
+        .secrets()
+        .iter()
+        .find_map(|(_, secret)| secret.sealed_with().map(|(ring, _)| ring))
+}
+
+/// Seals the plain-text secrets a build from before sealing stored (`init`, and a SQLite store's
+/// first open). Returns how many accounts were sealed; safe to repeat.
+pub async fn seal_plain_secrets(store: &(impl Store + ?Sized)) -> StoreResult<usize> {
+    let mut sealed = 0;
+    for account in store.list_accounts().await? {
+        let mut account = account;
+        while account.has_plain_secrets() {
+            match store.update_account(&account).await {
+                Ok(_) => {
+                    sealed += 1;
+                    break;
+                }
+                // Changed meanwhile: seal what is there now.
+                Err(StoreError::Conflict) => match store.get_account(&account.id).await? {
+                    Some(now) => account = now,
+                    None => break,
+                },
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(sealed)
+}

@@ -55,7 +55,7 @@ pub struct CalcomSource<'a> {
     pub http: &'a ProviderHttp,
     /// `CALCOM_API_URL`, default `https://api.cal.com`.
     pub base: &'a str,
-    pub api_key: &'a Secret,
+    pub api_key: Secret,
     pub event_type_ids: &'a [u64],
     pub region: Region,
     /// The key's rate budget, shared with every other run using it.
@@ -141,7 +141,7 @@ impl CalcomSource<'_> {
             let call = Call {
                 headers: &[("cal-api-version", API_VERSION)],
                 pace: Some(&*self.pace),
-                ..Call::get(&url, &page_query, self.api_key)
+                ..Call::get(&url, &page_query, &self.api_key)
             };
             let body = self.http.send(&call, deadline).await?;
             let page = parse_bookings_page(&body, self.region)?;

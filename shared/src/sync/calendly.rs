@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
@@ -32,7 +32,7 @@ pub struct CalendlySource<'a> {
     pub http: &'a ProviderHttp,
     /// `CALENDLY_API_URL`, default `https://api.calendly.com`.
     pub base: &'a str,
-    pub token: &'a Secret,
+    pub token: Secret,
     pub region: Region,
     /// The token's rate budget, shared with every other run using it.
     pub pace: Arc<Lane>,
@@ -40,14 +40,13 @@ pub struct CalendlySource<'a> {
     pub reads: usize,
 }
 
-/// What a run read from Calendly, and the event versions to remember if it is all applied.
+/// What a run must read from Calendly: the events whose invitees changed, and every listed
+/// event's version, to remember once all of it is applied.
 #[derive(Debug, Default)]
-pub struct CalendlyRead {
-    pub fetched: Fetched,
+pub struct CalendlyPlan {
+    pub changed: Vec<ScheduledEvent>,
     /// Event UUID -> version, for every event listed (the window bounds it).
     pub versions: BTreeMap<String, String>,
-    /// Events whose invitees were read.
-    pub events_read: usize,
 }
 
 impl CalendlySource<'_> {
@@ -62,7 +61,7 @@ impl CalendlySource<'_> {
         deadline: Instant,
     ) -> Result<Vec<u8>, FetchError> {
         let call = Call {
-            bearer: Some(self.token),
+            bearer: Some(&self.token),
             pace: Some(&*self.pace),
             ..call
         };
@@ -75,7 +74,8 @@ impl CalendlySource<'_> {
         query: &[(&str, String)],
         deadline: Instant,
     ) -> Result<Vec<u8>, FetchError> {
-        self.send(Call::get(url, query, self.token), deadline).await
+        self.send(Call::get(url, query, &self.token), deadline)
+            .await
     }
 
     /// The token's organization URI.
@@ -84,49 +84,46 @@ impl CalendlySource<'_> {
         Ok(parse_current_organization(&body)?)
     }
 
-    /// The organization's events starting after `min_start`, and the invitees (active and
-    /// cancelled) of those that are new or changed since `known` was recorded (every event's
-    /// when `known` is `None`: a full read). `now` tells which events have ended: an event read
-    /// before its end is read once more after it (for no-shows marked soon after the call).
-    pub async fn fetch(
+    /// The organization's events starting after `min_start`, and which of them are new or
+    /// changed since `known` was recorded (all of them when `known` is `None`: a full read).
+    /// `now` tells which events have ended: an event read before its end is read once more
+    /// after it (for no-shows marked soon after the call).
+    pub async fn plan(
         &self,
         organization: &str,
         min_start: DateTime<Utc>,
         known: Option<&BTreeMap<String, String>>,
         now: DateTime<Utc>,
         deadline: Instant,
-    ) -> Result<CalendlyRead, FetchError> {
-        let events = self.events(organization, min_start, deadline).await?;
-        let mut versions = BTreeMap::new();
-        let mut changed = Vec::new();
-        for event in &events {
+    ) -> Result<CalendlyPlan, FetchError> {
+        let mut plan = CalendlyPlan::default();
+        for event in self.events(organization, min_start, deadline).await? {
             let uuid = event.uuid().to_owned();
-            let version = event_version(event, now);
-            if known.and_then(|k| k.get(&uuid)) != Some(&version) {
-                changed.push(event);
+            let version = event_version(&event, now);
+            let unchanged = known.and_then(|k| k.get(&uuid)) == Some(&version);
+            if plan.versions.len() < REMEMBERED_EVENTS {
+                plan.versions.insert(uuid, version);
             }
-            if versions.len() < REMEMBERED_EVENTS {
-                versions.insert(uuid, version);
+            if !unchanged {
+                plan.changed.push(event);
             }
         }
+        Ok(plan)
+    }
+
+    /// The invitees of `events`, [`CalendlySource::reads`] events at a time, as a stream of
+    /// pages in the events' order: the run applies each as it comes.
+    pub fn invitee_pages<'s>(
+        &'s self,
+        events: &'s [ScheduledEvent],
+        deadline: Instant,
+    ) -> impl futures_util::Stream<Item = Result<Fetched, FetchError>> + 's {
         // The futures are made first: a stream's own closure would hide their lifetimes.
-        let reads: Vec<_> = changed
+        let reads: Vec<_> = events
             .iter()
             .map(|event| self.invitees(event, deadline))
             .collect();
-        let pages: Vec<Fetched> = futures_util::stream::iter(reads)
-            .buffered(self.reads.max(1))
-            .try_collect()
-            .await?;
-        let mut fetched = Fetched::default();
-        for page in pages {
-            fetched.absorb(page);
-        }
-        Ok(CalendlyRead {
-            fetched,
-            versions,
-            events_read: changed.len(),
-        })
+        futures_util::stream::iter(reads).buffered(self.reads.max(1))
     }
 
     async fn events(

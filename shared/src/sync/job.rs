@@ -5,14 +5,48 @@
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
+use futures_util::StreamExt;
+
 use super::calcom::CalcomWindow;
-use super::calendly::CalendlyRead;
-use super::run::Run;
-use super::{Fetched, SyncReport, SyncRunError, SyncService};
+use super::run::{Run, SHEET};
+use super::{SyncReport, SyncRunError, SyncService};
 use crate::accounts::Account;
 use crate::domain::Provider;
 use crate::outbound::FetchError;
 use crate::store::{Store, StoreError, SyncRun, SyncState};
+
+const PROVIDER_CALCOM: &str = "calcom";
+const PROVIDER_CALENDLY: &str = "calendly";
+
+/// What one provider's part of a run did.
+struct Part<'a> {
+    run: Run<'a>,
+    /// Every booking it listed was applied: its watermark (and Calendly's versions) may move.
+    applied_all: bool,
+    /// It read everything, not only what changed.
+    full: bool,
+    /// Calendly's event versions as listed.
+    versions: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl<'a> Part<'a> {
+    fn new(account: &'a Account) -> Self {
+        Self {
+            run: Run::new(account),
+            applied_all: false,
+            full: false,
+            versions: None,
+        }
+    }
+
+    fn failed(mut self, provider: &str, error: &FetchError) -> Self {
+        self.run
+            .report
+            .fail(provider, error.code(), error.to_string());
+        self.applied_all = false;
+        self
+    }
+}
 
 impl<S: Store + ?Sized> SyncService<S> {
     /// Syncs one account while holding its lease: [`SyncRunError::InProgress`] if another run
@@ -38,9 +72,17 @@ impl<S: Store + ?Sized> SyncService<S> {
         let now = self.clock.now();
         let mut state = self.store.sync_state(&account.id).await?;
         let mut run = Run::new(account);
-        let sheet = account.connected_sheet();
+        let sheet = match self.open_sheet(account).await {
+            Some(Ok(opened)) => Some(opened),
+            Some(Err(e)) => {
+                run.report.fail(SHEET, e.code(), e.to_string());
+                None
+            }
+            None => None,
+        };
         let mut pulled = None;
-        if let Some(connected) = sheet {
+        if let Some((settings, credentials)) = &sheet {
+            let connected = (*settings, credentials);
             let result = crate::sheets::pull(
                 &*self.store,
                 &self.sheets,
@@ -50,45 +92,25 @@ impl<S: Store + ?Sized> SyncService<S> {
                 deadline,
             )
             .await;
-            pulled = run.sheet_outcome(result, connected.1)?;
+            pulled = run.sheet_outcome(result, credentials)?;
         }
 
-        // The providers are independent: read both at once, then apply one after the other.
+        // The providers are independent: both at once, each reading and applying its own part.
         let (calcom, calendly) = tokio::join!(
-            self.read_calcom(account, &state, now, deadline),
-            self.read_calendly(account, &state, now, deadline)
+            self.calcom_part(account, &state, now, deadline),
+            self.calendly_part(account, &state, now, deadline)
         );
-        if let Some(read) = calcom {
-            match read {
-                Ok((fetched, full)) => {
-                    if self
-                        .apply_fetched(&mut run, fetched, now, deadline, "calcom")
-                        .await?
-                    {
-                        state.watermarks.insert(Provider::Calcom, now);
-                        if full {
-                            state.full_reads.insert(Provider::Calcom, now);
-                        }
-                    }
+        for (provider, part) in [(Provider::Calcom, calcom?), (Provider::Calendly, calendly?)] {
+            let Some(part) = part else { continue };
+            run.absorb(part.run);
+            if part.applied_all {
+                state.watermarks.insert(provider, now);
+                if part.full {
+                    state.full_reads.insert(provider, now);
                 }
-                Err(e) => run.report.fail("calcom", e.code(), e.to_string()),
-            }
-        }
-        if let Some(read) = calendly {
-            match read {
-                Ok((read, full)) => {
-                    if self
-                        .apply_fetched(&mut run, read.fetched, now, deadline, "calendly")
-                        .await?
-                    {
-                        state.watermarks.insert(Provider::Calendly, now);
-                        state.calendly_events = read.versions;
-                        if full {
-                            state.full_reads.insert(Provider::Calendly, now);
-                        }
-                    }
+                if let Some(versions) = part.versions {
+                    state.calendly_events = versions;
                 }
-                Err(e) => run.report.fail("calendly", e.code(), e.to_string()),
             }
         }
 
@@ -96,18 +118,20 @@ impl<S: Store + ?Sized> SyncService<S> {
         if synced_any {
             self.sweep(&mut run, now).await?;
         }
-        if let (Some(connected), Some((snapshot, mut sheet_report))) = (sheet, pulled) {
+        if let (Some((settings, credentials)), Some((snapshot, mut sheet_report))) =
+            (&sheet, pulled)
+        {
             let result = crate::sheets::push(
                 &*self.store,
                 &self.sheets,
                 account,
-                connected,
+                (*settings, credentials),
                 &snapshot,
                 deadline,
                 &mut sheet_report,
             )
             .await;
-            run.sheet_outcome(result, connected.1)?;
+            run.sheet_outcome(result, credentials)?;
             run.report.sheet = Some(sheet_report);
         }
         let report = run.finish(synced_any);
@@ -131,35 +155,57 @@ impl<S: Store + ?Sized> SyncService<S> {
             .is_none_or(|last| now - *last >= self.windows.full_read_every)
     }
 
-    /// Cal.com's bookings, if the account has an API key; and whether that was a full read.
-    async fn read_calcom(
+    /// Cal.com's part, if the account has an API key: its listings read at once, then
+    /// applied (a listing that fails applies nothing from Cal.com).
+    async fn calcom_part<'a>(
         &self,
-        account: &Account,
+        account: &'a Account,
         state: &SyncState,
         now: DateTime<Utc>,
         deadline: Instant,
-    ) -> Option<Result<(Fetched, bool), FetchError>> {
-        let source = self.calcom_source(account)?;
+    ) -> Result<Option<Part<'a>>, StoreError> {
+        let mut part = Part::new(account);
+        let source = match self.calcom_source(account).await {
+            None => return Ok(None),
+            Some(Ok(source)) => source,
+            Some(Err(e)) => return Ok(Some(part.failed(PROVIDER_CALCOM, &e))),
+        };
         let watermark = state.watermarks.get(&Provider::Calcom);
-        let full = watermark.is_none() || self.full_read(state, Provider::Calcom, now);
+        part.full = watermark.is_none() || self.full_read(state, Provider::Calcom, now);
         let window = CalcomWindow {
             since: watermark.map_or(now - self.windows.first_run, |w| *w - self.windows.overlap),
             now,
             past: self.windows.recent,
-            full,
+            full: part.full,
         };
-        Some(source.fetch(window, deadline).await.map(|f| (f, full)))
+        match source.fetch(window, deadline).await {
+            Ok(fetched) => {
+                part.applied_all = self
+                    .apply_fetched(&mut part.run, fetched, now, deadline, PROVIDER_CALCOM)
+                    .await?;
+                Ok(Some(part))
+            }
+            Err(e) => Ok(Some(part.failed(PROVIDER_CALCOM, &e))),
+        }
     }
 
-    /// Calendly's invitees, if the account has a token; and whether that was a full read.
-    async fn read_calendly(
+    /// Calendly's part, if the account has a token: the events listed, then the changed
+    /// events' invitees read a few at a time and applied as each arrives, so applying overlaps
+    /// reading. A failure stops the part; what was applied stays (each booking is atomic), and
+    /// the remembered versions do not move, so the next run reads the rest again.
+    async fn calendly_part<'a>(
         &self,
-        account: &Account,
+        account: &'a Account,
         state: &SyncState,
         now: DateTime<Utc>,
         deadline: Instant,
-    ) -> Option<Result<(CalendlyRead, bool), FetchError>> {
-        let source = self.calendly_source(account)?;
+    ) -> Result<Option<Part<'a>>, StoreError> {
+        let mut part = Part::new(account);
+        let source = match self.calendly_source(account).await {
+            None => return Ok(None),
+            Some(Ok(source)) => source,
+            Some(Err(e)) => return Ok(Some(part.failed(PROVIDER_CALENDLY, &e))),
+        };
         let organization = match &account.calendly.organization {
             Some(org) => org.clone(),
             None => match source.organization(deadline).await {
@@ -167,21 +213,41 @@ impl<S: Store + ?Sized> SyncService<S> {
                     self.remember_organization(account, &org, now).await;
                     org
                 }
-                Err(e) => return Some(Err(e)),
+                Err(e) => return Ok(Some(part.failed(PROVIDER_CALENDLY, &e))),
             },
         };
-        let full = self.full_read(state, Provider::Calendly, now);
-        let known = (!full).then_some(&state.calendly_events);
-        let read = source
-            .fetch(
-                &organization,
-                now - self.windows.recent,
-                known,
-                now,
-                deadline,
-            )
-            .await;
-        Some(read.map(|r| (r, full)))
+        part.full = self.full_read(state, Provider::Calendly, now);
+        let known = (!part.full).then_some(&state.calendly_events);
+        let min_start = now - self.windows.recent;
+        let plan = match source
+            .plan(&organization, min_start, known, now, deadline)
+            .await
+        {
+            Ok(plan) => plan,
+            Err(e) => return Ok(Some(part.failed(PROVIDER_CALENDLY, &e))),
+        };
+        let mut pages = std::pin::pin!(source.invitee_pages(&plan.changed, deadline));
+        part.applied_all = true;
+        while let Some(page) = pages.next().await {
+            let applied = match page {
+                Ok(fetched) => {
+                    self.apply_fetched(&mut part.run, fetched, now, deadline, PROVIDER_CALENDLY)
+                        .await?
+                }
+                Err(e) => {
+                    part.run
+                        .report
+                        .fail(PROVIDER_CALENDLY, e.code(), e.to_string());
+                    false
+                }
+            };
+            if !applied {
+                part.applied_all = false;
+                break;
+            }
+        }
+        part.versions = Some(plan.versions);
+        Ok(Some(part))
     }
 
     /// Saves a looked-up Calendly organization, so later runs skip the lookup. Best effort: if

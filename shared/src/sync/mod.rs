@@ -23,7 +23,7 @@ pub mod sqs;
 mod subscribe;
 
 pub use calcom::{CalcomSource, CalcomWindow, Fetched};
-pub use calendly::{CalendlyRead, CalendlySource};
+pub use calendly::{CalendlyPlan, CalendlySource};
 pub use fanout::{BATCH, EnqueueError, RecordOutcome, SyncMessage, SyncQueue};
 pub use http::SYNC_REQUEST_BUDGET;
 pub use lease::SyncRunError;
@@ -37,11 +37,13 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::accounts::Account;
+use crate::accounts::{Account, GoogleCredentials, SheetSettings};
 use crate::clock::Clock;
-use crate::domain::Provider;
-use crate::outbound::{ProviderHttp, RetryPolicy};
+use crate::domain::{Provider, Secret};
+use crate::outbound::{FetchError, ProviderHttp, RetryPolicy};
+use crate::secrets::{SecretField, StoredSecret};
 use crate::sheets::SheetsClient;
+use crate::store::Store;
 
 pub const DEFAULT_CALCOM_API_URL: &str = "https://api.cal.com";
 pub const DEFAULT_CALENDLY_API_URL: &str = "https://api.calendly.com";
@@ -150,31 +152,70 @@ impl<S: ?Sized> SyncService<S> {
         service.pacer = Arc::new(Pacer::new(PaceLimits::from_env()?));
         Ok(service)
     }
+}
 
-    /// The account's Cal.com reader, if it has an API key.
-    pub fn calcom_source<'a>(&'a self, account: &'a Account) -> Option<CalcomSource<'a>> {
-        let api_key = account.calcom.api_key.as_ref()?;
-        Some(CalcomSource {
+impl<S: Store + ?Sized> SyncService<S> {
+    /// The account's Cal.com reader, if it has an API key (opened with the store's key ring).
+    pub async fn calcom_source<'a>(
+        &'a self,
+        account: &'a Account,
+    ) -> Option<Result<CalcomSource<'a>, FetchError>> {
+        let stored = account.calcom.api_key.as_ref()?;
+        let opened = self.open(account, SecretField::CalcomApiKey, stored).await;
+        Some(opened.map(|api_key| CalcomSource {
             http: &self.http,
             base: &self.calcom_base,
+            pace: self.pacer.lane(Provider::Calcom, &api_key),
             api_key,
             event_type_ids: &account.calcom.event_type_ids,
             region: account.phone_region,
-            pace: self.pacer.lane(Provider::Calcom, api_key),
             reads: self.concurrency.reads,
-        })
+        }))
     }
 
-    /// The account's Calendly reader, if it has a token.
-    pub fn calendly_source<'a>(&'a self, account: &'a Account) -> Option<CalendlySource<'a>> {
-        let token = account.calendly.token.as_ref()?;
-        Some(CalendlySource {
+    /// The account's Calendly reader, if it has a token (opened with the store's key ring).
+    pub async fn calendly_source<'a>(
+        &'a self,
+        account: &'a Account,
+    ) -> Option<Result<CalendlySource<'a>, FetchError>> {
+        let stored = account.calendly.token.as_ref()?;
+        let opened = self.open(account, SecretField::CalendlyToken, stored).await;
+        Some(opened.map(|token| CalendlySource {
             http: &self.http,
             base: &self.calendly_base,
+            pace: self.pacer.lane(Provider::Calendly, &token),
             token,
             region: account.phone_region,
-            pace: self.pacer.lane(Provider::Calendly, token),
             reads: self.concurrency.reads,
-        })
+        }))
+    }
+
+    /// The account's sheet, with the service account's key opened, once both are set.
+    pub async fn open_sheet<'a>(
+        &self,
+        account: &'a Account,
+    ) -> Option<Result<(&'a SheetSettings, GoogleCredentials), FetchError>> {
+        let (settings, credentials) = account.connected_sheet()?;
+        let opened = self
+            .open(
+                account,
+                SecretField::GooglePrivateKey,
+                &credentials.private_key,
+            )
+            .await;
+        Some(opened.map(|key| (settings, credentials.with_private_key(key))))
+    }
+
+    async fn open(
+        &self,
+        account: &Account,
+        field: SecretField,
+        stored: &StoredSecret,
+    ) -> Result<Secret, FetchError> {
+        self.store
+            .secrets()
+            .open(&account.id, field, stored)
+            .await
+            .map_err(|e| FetchError::Credentials(e.to_string()))
     }
 }

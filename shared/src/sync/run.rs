@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::time::Instant;
 
 use super::calcom::Fetched;
-use super::{SyncReport, SyncService};
+use super::{SyncReport, SyncService, SyncUpdate};
 use crate::accounts::{Account, GoogleCredentials};
 use crate::booking::Outcome;
 use crate::domain::{Attendee, BookingEvent, BookingKey, EventKind, LeadId, Provider};
@@ -59,6 +59,29 @@ impl<'a> Run<'a> {
                 Ok(None)
             }
         }
+    }
+
+    /// Keeps a booking's latest change, in the place of its first.
+    fn record(&mut self, update: SyncUpdate) {
+        match self.positions.get(&update.appointment_id) {
+            Some(at) => self.report.updates[*at] = update,
+            None => {
+                self.positions
+                    .insert(update.appointment_id.clone(), self.report.updates.len());
+                self.report.updates.push(update);
+            }
+        }
+    }
+
+    /// Takes in a provider's part of the run (read and applied side by side with the other's).
+    pub(super) fn absorb(&mut self, part: Run<'_>) {
+        self.report.bookings_found += part.report.bookings_found;
+        self.report.errors.extend(part.report.errors);
+        for update in part.report.updates {
+            self.record(update);
+        }
+        self.leads.extend(part.leads);
+        self.created.extend(part.created);
     }
 
     /// The report, with the counts only the whole run knows.
@@ -125,14 +148,7 @@ impl<S: Store + ?Sized> SyncService<S> {
         }
         run.leads.insert((event.provider, event.key.clone()), lead);
         if let Some(update) = SyncReport::update_of(&applied, run.account.time_zone) {
-            match run.positions.get(&update.appointment_id) {
-                Some(at) => run.report.updates[*at] = update,
-                None => {
-                    run.positions
-                        .insert(update.appointment_id.clone(), run.report.updates.len());
-                    run.report.updates.push(update);
-                }
-            }
+            run.record(update);
         }
         Ok(())
     }

@@ -113,7 +113,7 @@ pub async fn subscriptions(
         ];
         query.extend(token.take().map(|t| ("page_token", t)));
         let body = calendly
-            .send(Call::get(&url, &query, calendly.token), deadline)
+            .send(Call::get(&url, &query, &calendly.token), deadline)
             .await?;
         let page = parse_subscriptions_page(&body)?;
         found.extend(page.subscriptions);
@@ -142,7 +142,7 @@ async fn create_subscription(
         "signing_key": wanted.signing_key.expose(),
     });
     let created = calendly
-        .send(Call::post(&url, &body, calendly.token), deadline)
+        .send(Call::post(&url, &body, &calendly.token), deadline)
         .await?;
     Ok(parse_created_subscription(&created)?)
 }
@@ -158,7 +158,7 @@ async fn delete_subscription(
     let url = calendly.url(&format!("/webhook_subscriptions/{uuid}"));
     let call = Call {
         method: Method::DELETE,
-        ..Call::get(&url, &[], calendly.token)
+        ..Call::get(&url, &[], &calendly.token)
     };
     match calendly.send(call, deadline).await {
         Ok(_) | Err(FetchError::Status(404, _)) => Ok(()),

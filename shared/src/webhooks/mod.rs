@@ -12,10 +12,11 @@ use serde::Serialize;
 
 use crate::accounts::Account;
 use crate::clock::Clock;
-use crate::domain::{AccountId, Provider};
+use crate::domain::{AccountId, Provider, Secret};
 use crate::http::{ApiError, HttpResponse, MAX_BODY_BYTES, error, json};
 use crate::ingest::{Applied, ApplyError, apply_event};
 use crate::providers::{Parsed, calcom, calendly};
+use crate::secrets::{SecretField, StoredSecret};
 use crate::store::{Delivery, Store};
 
 /// The header the compatibility routes (`/api/webhooks/calendar/<provider>`) name the account in.
@@ -94,8 +95,13 @@ impl<S: Store + ?Sized> WebhookService<S> {
             Err(e) => error(e),
         };
 
-        // An applied event's delivery entry was written with it, atomically.
-        if !matches!(result, Ok(Handled::Applied(_))) {
+        // An applied event's delivery entry was written with it, atomically. Without the
+        // account's secret nothing is stored at all.
+        let stored = matches!(
+            result,
+            Ok(Handled::Applied(_)) | Err(ApiError::SecretsUnavailable)
+        );
+        if !stored {
             delivery.http_status = response.status().as_u16();
             match &result {
                 Ok(Handled::Ping) => delivery.outcome = Some("ping".into()),
@@ -160,21 +166,29 @@ impl<S: Store + ?Sized> WebhookService<S> {
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
         let parsed = match request.provider {
             Provider::Calcom => {
+                let secret = self
+                    .secret(
+                        account,
+                        SecretField::CalcomWebhookSecret,
+                        &account.calcom.webhook_secret,
+                    )
+                    .await?;
                 let signature = header(calcom::SIGNATURE_HEADER);
-                calcom::verify(&account.calcom.webhook_secret, body, signature)
+                calcom::verify(&secret, body, signature)
                     .map_err(|e| ApiError::from_signature(&e, "X-Cal-Signature-256"))?;
                 calcom::parse(body, account.phone_region)
             }
             Provider::Calendly => {
+                let secret = self
+                    .secret(
+                        account,
+                        SecretField::CalendlySigningKey,
+                        &account.calendly.signing_key,
+                    )
+                    .await?;
                 let signature = header(calendly::SIGNATURE_HEADER);
-                calendly::verify(
-                    &account.calendly.signing_key,
-                    body,
-                    signature,
-                    now,
-                    self.calendly_tolerance,
-                )
-                .map_err(|e| ApiError::from_signature(&e, "Calendly-Webhook-Signature"))?;
+                calendly::verify(&secret, body, signature, now, self.calendly_tolerance)
+                    .map_err(|e| ApiError::from_signature(&e, "Calendly-Webhook-Signature"))?;
                 calendly::parse(body, account.phone_region)
             }
             Provider::Manual => return Err(ApiError::Internal),
@@ -198,6 +212,26 @@ impl<S: Store + ?Sized> WebhookService<S> {
                 Err(ApiError::StorageUnavailable)
             }
         }
+    }
+}
+
+impl<S: Store + ?Sized> WebhookService<S> {
+    /// The account's signing secret, opened with the store's key ring: 503
+    /// `secrets_unavailable` when the key is missing or wrong (the log says which).
+    async fn secret(
+        &self,
+        account: &Account,
+        field: SecretField,
+        stored: &StoredSecret,
+    ) -> Result<Secret, ApiError> {
+        self.store
+            .secrets()
+            .open(&account.id, field, stored)
+            .await
+            .map_err(|e| {
+                tracing::error!(account = %account.id, error = %e, "cannot open the account's webhook secret");
+                ApiError::SecretsUnavailable
+            })
     }
 }
 

@@ -7,7 +7,7 @@ use super::writes::Condition;
 use super::{DynamoStore, doc, item, key, keys};
 use crate::accounts::{Account, ApiKeyHash};
 use crate::domain::AccountId;
-use crate::store::{Accounts, StoreError, StoreResult};
+use crate::store::{Accounts, StoreError, StoreResult, sealed_account};
 
 impl DynamoStore {
     /// The account item and its API-key item. The key item carries a copy of the account, so an
@@ -45,7 +45,7 @@ impl Accounts for DynamoStore {
     async fn create_account(&self, account: &Account) -> StoreResult<Account> {
         let stored = Account {
             revision: 1,
-            ..account.clone()
+            ..sealed_account(&self.secrets, account).await?
         };
         match self.transact(self.account_writes(&stored, None)?).await {
             Err(StoreError::Conflict) => Err(StoreError::AlreadyExists),
@@ -87,7 +87,7 @@ impl Accounts for DynamoStore {
             .ok_or(StoreError::Conflict)?;
         let stored = Account {
             revision: account.revision + 1,
-            ..account.clone()
+            ..sealed_account(&self.secrets, account).await?
         };
         let mut writes = self.account_writes(&stored, Some(account.revision))?;
         if stored_before.api_key_hash != stored.api_key_hash {

@@ -6,6 +6,7 @@ mod appointments;
 mod counters;
 mod deliveries;
 mod io;
+mod keyring;
 mod keys;
 mod leads;
 mod setup;
@@ -23,16 +24,20 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::store::{ReadStats, StoreError};
+use crate::secrets::Secrets;
+use crate::store::{ReadStats, StoreError, Vault};
+
+pub use keyring::{KMS_KEY_VAR, KmsKeyring, NoKmsKey};
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
-/// The DynamoDB store. Cheap to clone; clones share the SDK client.
+/// The DynamoDB store. Cheap to clone; clones share the SDK client and the key ring.
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
     client: Client,
     table: Arc<str>,
     stats: Arc<Stats>,
+    secrets: Arc<Secrets>,
 }
 
 #[derive(Debug, Default)]
@@ -43,19 +48,44 @@ struct Stats {
 }
 
 impl DynamoStore {
-    /// A store over `table`, using a client built once per process.
+    /// A store over `table`, using a client built once per process. It has no KMS key: every
+    /// use of a secret fails naming `KMS_KEY_ID` until [`DynamoStore::with_kms_key`].
     pub fn new(client: Client, table: impl Into<Arc<str>>) -> Self {
         Self {
             client,
             table: table.into(),
             stats: Arc::default(),
+            secrets: Arc::new(Secrets::new(Arc::new(NoKmsKey))),
         }
     }
 
+    /// The same store, its secrets sealed under a key ring wrapped by the KMS key `key_id`.
+    pub fn with_kms_key(
+        mut self,
+        config: &aws_config::SdkConfig,
+        key_id: impl Into<String>,
+    ) -> Self {
+        let source = KmsKeyring::new(self.clone(), config.clone(), key_id.into());
+        self.secrets = Arc::new(Secrets::new(Arc::new(source)));
+        self
+    }
+
     /// A store configured from the standard AWS environment (region, credentials, and
-    /// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local).
+    /// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local), with the KMS key `KMS_KEY_ID` if set.
     pub async fn from_env(table: impl Into<Arc<str>>) -> Self {
-        Self::new(Client::new(&load_aws_config().await), table)
+        Self::from_config(&load_aws_config().await, table)
+    }
+
+    /// A store over `table` with clients from `config`, and the KMS key `KMS_KEY_ID` if set.
+    pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<Arc<str>>) -> Self {
+        let store = Self::new(Client::new(config), table);
+        match std::env::var(KMS_KEY_VAR)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+        {
+            Some(key_id) => store.with_kms_key(config, key_id.trim()),
+            None => store,
+        }
     }
 
     pub fn table_name(&self) -> &str {
@@ -184,5 +214,11 @@ pub(super) fn string_attr(item: &Item, name: &str) -> Option<String> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Some(v.clone()),
         _ => None,
+    }
+}
+
+impl Vault for DynamoStore {
+    fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 }

@@ -2,18 +2,19 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::pool::storage;
-use super::{SqliteStore, from_doc, int, to_doc};
+use super::{SqliteStore, from_doc, int, meta, to_doc};
 use crate::accounts::{Account, ApiKeyHash};
 use crate::domain::AccountId;
-use crate::store::{Accounts, StoreError, StoreResult};
+use crate::store::{Accounts, StoreError, StoreResult, key_ring_of, sealed_account};
 
 #[async_trait]
 impl Accounts for SqliteStore {
     async fn create_account(&self, account: &Account) -> StoreResult<Account> {
         let stored = Account {
             revision: 1,
-            ..account.clone()
+            ..sealed_account(&self.secrets, account).await?
         };
+        let ring = key_ring_of(&stored);
         let (id, hash, doc) = (
             stored.id.to_string(),
             stored.api_key_hash.as_hex().to_owned(),
@@ -37,6 +38,9 @@ impl Accounts for SqliteStore {
                     params![hash, id],
                 )
                 .map_err(storage)?;
+                if let Some(ring) = ring {
+                    meta::record_key_ring(&tx, &ring)?;
+                }
                 tx.commit().map_err(storage)
             })
             .await?;
@@ -99,8 +103,9 @@ impl Accounts for SqliteStore {
     async fn update_account(&self, account: &Account) -> StoreResult<Account> {
         let stored = Account {
             revision: account.revision + 1,
-            ..account.clone()
+            ..sealed_account(&self.secrets, account).await?
         };
+        let ring = key_ring_of(&stored);
         let (id, doc, read_revision) = (
             stored.id.to_string(),
             to_doc(&stored)?,
@@ -134,6 +139,9 @@ impl Accounts for SqliteStore {
                     params![hash, id],
                 )
                 .map_err(storage)?;
+                if let Some(ring) = ring {
+                    meta::record_key_ring(&tx, &ring)?;
+                }
                 tx.commit().map_err(storage)
             })
             .await?;

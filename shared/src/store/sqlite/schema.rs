@@ -94,6 +94,13 @@ const MIGRATIONS: &[&str] = &[
         expires_at  TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 3: facts about the database (which key ring seals its secrets).
+    r"
+    CREATE TABLE meta (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,73 @@
+//! What the CLI's tests share: the binary, and `serve` on a free port.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_booking-tracker");
+
+/// `booking-tracker serve` on a free port; stopped (SIGTERM) when dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) url: String,
+}
+
+impl Server {
+    pub(crate) fn start(store: &str) -> Self {
+        Self::start_with(store, &[])
+    }
+
+    pub(crate) fn start_with(store: &str, env: &[(&str, &str)]) -> Self {
+        Self::spawn(store, env, Stdio::null())
+    }
+
+    /// Like [`Server::start_with`], its log (stderr) written to `log`.
+    pub(crate) fn start_logged(store: &str, env: &[(&str, &str)], log: &Path) -> Self {
+        let file = std::fs::File::create(log).expect("a log file");
+        Self::spawn(store, env, Stdio::from(file))
+    }
+
+    fn spawn(store: &str, env: &[(&str, &str)], stderr: Stdio) -> Self {
+        let mut child = Command::new(BIN)
+            .env("BOOKING_TRACKER_STORE", store)
+            .envs(env.iter().copied())
+            .args([
+                "--json",
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--sync-every",
+                "off",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("serve starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let announced: Value =
+            serde_json::from_str(&first).unwrap_or_else(|_| panic!("serve announced {first:?}"));
+        let url = announced["listening"].as_str().unwrap().to_owned();
+        Server { child, url }
+    }
+
+    /// Asks the server to stop and waits: it must exit cleanly.
+    pub(crate) fn stop(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap().code().unwrap_or(-1)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
