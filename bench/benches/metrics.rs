@@ -80,6 +80,8 @@ fn seed(rt: &Runtime, dir: &Path, total: usize) -> Arc<SqliteStore> {
     let ctx = ApplyContext {
         time_zone: account.time_zone,
         lead: None,
+        lead_choice: None,
+        lead_attribution: Default::default(),
     };
     let template = template();
     let mut batch = ApplyBatch::default();

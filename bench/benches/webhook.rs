@@ -26,6 +26,8 @@ fn context() -> ApplyContext {
     ApplyContext {
         time_zone: chrono_tz::Europe::London,
         lead: None,
+        lead_choice: None,
+        lead_attribution: Default::default(),
     }
 }
 

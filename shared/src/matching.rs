@@ -1,13 +1,18 @@
-//! Matching a booking's attendee to a lead: phone first, then email.
+//! Matching a booking's attendee to a lead: the tracked id a personal link carried, then phone,
+//! then email.
 //!
 //! Pure: the store looks up the leads holding the attendee's phone and email (one read each),
-//! and [`match_lead`] decides.
+//! and [`match_lead`] decides; a tracked id that names a lead of the account wins before that.
+
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Attendee, LeadId};
 
 /// Which contact detail matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MatchedBy {
+    /// The booking link carried the lead's id (SPEC §7).
+    TrackedId,
     Phone,
     /// The phone matched, and the email pointed at the same lead.
     PhoneAndEmail,
@@ -57,6 +62,9 @@ impl LeadMatch {
     pub fn reason(&self) -> String {
         match self {
             LeadMatch::Matched { by, .. } => match by {
+                MatchedBy::TrackedId => {
+                    "matched by the lead id the booking link carried".to_owned()
+                }
                 MatchedBy::Phone => "matched by phone".to_owned(),
                 MatchedBy::PhoneAndEmail => "matched by phone and email".to_owned(),
                 MatchedBy::Email => "matched by email".to_owned(),
@@ -74,6 +82,64 @@ impl LeadMatch {
             LeadMatch::NoMatch(NoMatchReason::NotFound) => {
                 "no lead has this phone or email".to_owned()
             }
+        }
+    }
+}
+
+/// How an appointment's lead was chosen, as stored and shown (`matchedBy`, SPEC §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMethod {
+    TrackedId,
+    Phone,
+    Email,
+    /// Taken from the booking it replaced.
+    Inherited,
+    /// Created from the attendee: no lead matched.
+    Created,
+    /// Chosen by hand.
+    Manual,
+    None,
+}
+
+/// How an appointment's lead was chosen, with the reason in words (never a phone or email).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadChoice {
+    #[serde(rename = "matchedBy")]
+    pub method: MatchMethod,
+    pub detail: String,
+}
+
+impl LeadChoice {
+    pub fn inherited() -> Self {
+        Self {
+            method: MatchMethod::Inherited,
+            detail: "taken from the booking it replaced".to_owned(),
+        }
+    }
+
+    pub fn created() -> Self {
+        Self {
+            method: MatchMethod::Created,
+            detail: "no lead has this phone or email: a lead was created from the attendee"
+                .to_owned(),
+        }
+    }
+
+    /// What a matching decision says; a decision without a lead is `none`.
+    pub fn of(decision: &LeadMatch) -> Self {
+        let method = match decision {
+            LeadMatch::Matched { by, .. } => match by {
+                MatchedBy::TrackedId => MatchMethod::TrackedId,
+                MatchedBy::Phone | MatchedBy::PhoneAndEmail => MatchMethod::Phone,
+                MatchedBy::Email => MatchMethod::Email,
+            },
+            _ => MatchMethod::None,
+        };
+        Self {
+            method,
+            detail: decision.reason(),
         }
     }
 }

@@ -84,6 +84,7 @@ pub fn history(index: usize, chain: &Chain) -> Vec<BookingEvent> {
         )
         .then_some(at),
         trigger: kind.as_str().into(),
+        tracking: Default::default(),
     };
 
     let mut out = Vec::new();

@@ -32,6 +32,8 @@ impl Store {
         let ctx = ApplyContext {
             time_zone: TZ,
             lead: None,
+            lead_choice: None,
+            lead_attribution: Default::default(),
         };
         let transition = apply(event, loader.finish(), &ctx);
         for write in transition.writes {

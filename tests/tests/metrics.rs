@@ -48,6 +48,7 @@ impl Ev {
             )
             .then_some(occurred),
             trigger: kind.as_str().into(),
+            tracking: Default::default(),
         })
     }
 

@@ -102,6 +102,7 @@ fn calcom_booking_created() {
             occurred_at: t("2026-03-02T09:15:42.318Z"),
             booked_at: Some(t("2026-03-02T09:15:42.318Z")),
             trigger: "BOOKING_CREATED".into(),
+            tracking: Default::default(),
         }
     );
 }
@@ -138,6 +139,7 @@ fn calcom_booking_requested() {
             occurred_at: t("2026-03-07T22:31:54.006Z"),
             booked_at: Some(t("2026-03-07T22:31:54.006Z")),
             trigger: "BOOKING_REQUESTED".into(),
+            tracking: Default::default(),
         }
     );
 }
@@ -159,6 +161,7 @@ fn calcom_booking_rescheduled_links_the_old_booking() {
             occurred_at: t("2026-03-08T19:02:13.221Z"),
             booked_at: Some(t("2026-03-08T19:02:13.221Z")),
             trigger: "BOOKING_RESCHEDULED".into(),
+            tracking: Default::default(),
         }
     );
 }
@@ -184,6 +187,7 @@ fn calcom_booking_cancelled_finds_the_phone_in_the_location() {
             occurred_at: t("2026-03-05T13:47:09.560Z"),
             booked_at: None,
             trigger: "BOOKING_CANCELLED".into(),
+            tracking: Default::default(),
         }
     );
 }
@@ -206,6 +210,7 @@ fn calcom_meeting_ended_reads_the_flat_envelope() {
             occurred_at: t("2026-03-12T11:00:00Z"),
             booked_at: Some(t("2026-03-08T19:02:11.512Z")),
             trigger: "MEETING_ENDED".into(),
+            tracking: Default::default(),
         }
     );
 }
@@ -227,6 +232,7 @@ fn calcom_no_show_updated() {
             occurred_at: t("2026-03-12T11:20:05.117Z"),
             booked_at: None,
             trigger: "BOOKING_NO_SHOW_UPDATED".into(),
+            tracking: Default::default(),
         }
     );
 }
@@ -258,6 +264,7 @@ fn jamie(kind: EventKind, occurred: &str, trigger: &str) -> BookingEvent {
         occurred_at: t(occurred),
         booked_at: Some(t("2026-03-04T15:22:08.613402Z")),
         trigger: trigger.into(),
+        tracking: Default::default(),
     }
 }
 
@@ -296,6 +303,7 @@ fn oliver(kind: EventKind, key_uri: &str, occurred: &str, trigger: &str) -> Book
         occurred_at: t(occurred),
         booked_at: None,
         trigger: trigger.into(),
+        tracking: Default::default(),
     }
 }
 
@@ -385,6 +393,7 @@ fn calcom_v2_bookings_pages() {
             occurred_at: t("2026-03-08T19:02:13.004Z"),
             booked_at: Some(t("2026-03-08T19:02:11.512Z")),
             trigger: "sync:accepted".into(),
+            tracking: Default::default(),
         }
     );
     assert_eq!(marcus.kind, EventKind::Requested);

@@ -96,6 +96,7 @@ impl World {
             occurred_at: now() + chrono::Duration::seconds(self.sequence()),
             booked_at: None,
             trigger: "test".into(),
+            tracking: Default::default(),
         };
         apply_event(&*self.h.store, &self.account, &event, None, now())
             .await

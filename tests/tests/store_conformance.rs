@@ -53,6 +53,7 @@ fn booking(
         )
         .then_some(at),
         trigger: format!("TEST_{}", kind.as_str()),
+        tracking: Default::default(),
     }
 }
 
@@ -324,6 +325,8 @@ async fn histories_converge_through_the_store<S: Store + Metered + 'static>(h: H
             let ctx = ApplyContext {
                 time_zone: account.time_zone,
                 lead: None,
+                lead_choice: None,
+                lead_attribution: Default::default(),
             };
             for write in apply(event, loader.finish(), &ctx).writes {
                 expected.insert(write.after.key().clone(), write.after);
@@ -391,6 +394,8 @@ async fn a_failure_mid_write_leaves_everything_unchanged<S: Store + Metered + 's
     let ctx = ApplyContext {
         time_zone: account.time_zone,
         lead: None,
+        lead_choice: None,
+        lead_attribution: Default::default(),
     };
     let transition = apply(&cancel, hood, &ctx);
     assert_eq!(transition.writes.len(), 1);

@@ -240,6 +240,7 @@ async fn a_booking_and_a_cancellation_the_webhooks_missed_are_applied() {
         occurred_at: at(3, 10, 9),
         booked_at: Some(at(3, 10, 9)),
         trigger: "BOOKING_CREATED".into(),
+        tracking: Default::default(),
     };
     apply_event(&*w.h.store, &acme, &webhook, None, at(3, 10, 9))
         .await
@@ -668,6 +669,7 @@ async fn a_sync_and_a_webhook_racing_on_one_booking_converge() {
             occurred_at: at(3, 10, 9),
             booked_at: Some(at(3, 10, 9)),
             trigger: "BOOKING_CREATED".into(),
+            tracking: Default::default(),
         };
         let store = Arc::clone(&w.h.store);
         let hook_account = acme.clone();

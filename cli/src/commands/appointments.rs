@@ -61,6 +61,7 @@ async fn add(store: &dyn Store, args: AddAppointmentArgs, json: bool) -> anyhow:
         occurred_at: now,
         booked_at: Some(now),
         trigger: "manual".into(),
+        tracking: Default::default(),
     };
     let applied = apply_event(store, &account, &event, None, now).await?;
     if json {

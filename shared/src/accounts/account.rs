@@ -8,6 +8,7 @@ use super::keys::{
     API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,
     DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
 };
+use super::links::LinkSettings;
 use super::sheet::{GoogleCredentials, SheetSettings};
 use crate::domain::{AccountId, Region, Secret};
 use crate::secrets::{Keyring, SecretField, StoredSecret};
@@ -38,6 +39,9 @@ pub struct Account {
     /// The team's Google Sheet of leads, kept in step by the sync.
     #[serde(default)]
     pub google_sheet: Option<SheetSettings>,
+    /// How personal booking links carry the lead.
+    #[serde(default)]
+    pub links: LinkSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Counts the writes of this account; stores make each write conditional on it.
@@ -185,6 +189,7 @@ impl Account {
             api_key_hash: ApiKeyHash::of(secrets.api_key.expose()),
             labels: StatusLabels::default(),
             google_sheet: None,
+            links: LinkSettings::default(),
             created_at: now,
             updated_at: now,
             revision: 0,

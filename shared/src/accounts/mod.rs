@@ -2,6 +2,7 @@
 
 mod account;
 mod keys;
+mod links;
 mod sheet;
 
 pub use account::{
@@ -11,6 +12,7 @@ pub use keys::{
     API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,
     DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
 };
+pub use links::LinkSettings;
 pub use sheet::{
     Column, DEFAULT_SHEET_RANGE, GoogleCredentials, SheetColumns, SheetRange, SheetSettings,
 };

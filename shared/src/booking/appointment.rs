@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::register::{Stamped, earliest, last_writer_wins};
 use crate::domain::{
-    AppointmentId, AppointmentStatus, Attendee, BookingEvent, BookingKey, Email, EventKind, LeadId,
-    Phone, Provider,
+    AppointmentId, AppointmentStatus, Attendee, Attribution, BookingEvent, BookingKey, Email,
+    EventKind, LeadId, Phone, Provider,
 };
+use crate::matching::{LeadChoice, MatchMethod};
 
 /// Where the booking stands in its own life, before reschedules and attendance are considered.
 /// The order is the tie-break between events with the same occurrence time: the more final wins.
@@ -31,6 +32,13 @@ pub struct Appointment {
     status: AppointmentStatus,
     booked_at: DateTime<Utc>,
     lead_id: Option<LeadId>,
+    /// How the lead was chosen (or why none was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lead_choice: Option<LeadChoice>,
+    /// The campaign and source the chain is credited to: its first booking's link, else that
+    /// booking's lead's (SPEC §7). Counters are kept per campaign and source by this.
+    #[serde(default, skip_serializing_if = "Attribution::is_empty")]
+    attribution: Attribution,
     /// Counts the writes of this appointment; stores make each write conditional on it.
     revision: u64,
     facts: Facts,
@@ -51,6 +59,14 @@ struct Facts {
     email: Option<Stamped<Email>>,
     phone: Option<Stamped<Phone>>,
     event_type: Option<Stamped<String>>,
+    /// What the booking link carried.
+    #[serde(default)]
+    link_campaign: Option<Stamped<String>>,
+    #[serde(default)]
+    link_source: Option<Stamped<String>>,
+    /// The lead's campaign and source when the lead was given to this booking.
+    #[serde(default, skip_serializing_if = "Attribution::is_empty")]
+    lead_attribution: Attribution,
     /// The earliest time this booking is known to have existed.
     own_booked_at: DateTime<Utc>,
     /// The trigger and time of the latest event applied.
@@ -82,6 +98,8 @@ impl Appointment {
             status: AppointmentStatus::Booked,
             booked_at: at,
             lead_id: None,
+            lead_choice: None,
+            attribution: Attribution::default(),
             revision: 0,
             facts: Facts {
                 lifecycle: None,
@@ -96,6 +114,9 @@ impl Appointment {
                 email: None,
                 phone: None,
                 event_type: None,
+                link_campaign: None,
+                link_source: None,
+                lead_attribution: Attribution::default(),
                 own_booked_at: at,
                 last_event: Stamped {
                     value: String::new(),
@@ -137,6 +158,9 @@ impl Appointment {
                 last_writer_wins(&mut f.email, event.attendee.email.as_ref(), at);
                 last_writer_wins(&mut f.phone, event.attendee.phone.as_ref(), at);
                 last_writer_wins(&mut f.event_type, event.event_type.as_ref(), at);
+                let link = &event.tracking.attribution;
+                last_writer_wins(&mut f.link_campaign, link.campaign.as_ref(), at);
+                last_writer_wins(&mut f.link_source, link.source.as_ref(), at);
                 f.own_booked_at = f.own_booked_at.min(event.booked_at.unwrap_or(at));
             }
             Role::Predecessor => {
@@ -168,10 +192,30 @@ impl Appointment {
             // chain's time, which is already in `booked_at`.
             (None, Some(_)) => self.booked_at.min(self.facts.own_booked_at),
         };
-        if self.lead_id.is_none() {
-            self.lead_id = linked.and_then(|p| p.lead_id.clone());
+        if self.lead_id.is_none()
+            && let Some(lead) = linked.and_then(|p| p.lead_id.clone())
+        {
+            self.lead_id = Some(lead);
+            self.lead_choice = Some(LeadChoice::inherited());
         }
+        // A chain keeps its first booking's campaign; what this booking carried, then its
+        // lead's, fill what the chain lacks.
+        let own = self.own_attribution();
+        self.attribution = match linked {
+            Some(p) => p.attribution.or(&own),
+            None => own,
+        };
         self.status = self.derive_status();
+    }
+
+    /// What this booking's link carried, else its lead's campaign and source.
+    fn own_attribution(&self) -> Attribution {
+        let f = &self.facts;
+        let link = Attribution {
+            campaign: f.link_campaign.as_ref().map(|s| s.value.clone()),
+            source: f.link_source.as_ref().map(|s| s.value.clone()),
+        };
+        link.or(&f.lead_attribution)
     }
 
     fn derive_status(&self) -> AppointmentStatus {
@@ -197,9 +241,23 @@ impl Appointment {
         }
     }
 
-    pub(crate) fn assign_lead_if_unmatched(&mut self, lead: Option<&LeadId>) {
-        if self.lead_id.is_none() {
-            self.lead_id = lead.cloned();
+    /// Gives the appointment the lead chosen for it, unless it has one. `choice` says how it
+    /// was chosen (or why none was); `attribution` is the chosen lead's campaign and source.
+    pub(crate) fn assign_lead_if_unmatched(
+        &mut self,
+        lead: Option<&LeadId>,
+        choice: Option<&LeadChoice>,
+        attribution: &Attribution,
+    ) {
+        if self.lead_id.is_some() {
+            return;
+        }
+        self.lead_id = lead.cloned();
+        if let Some(choice) = choice {
+            self.lead_choice = Some(choice.clone());
+        }
+        if lead.is_some() {
+            self.facts.lead_attribution = attribution.clone();
         }
     }
 
@@ -242,6 +300,25 @@ impl Appointment {
 
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// How the lead was chosen, when a lead was looked for.
+    pub fn lead_choice(&self) -> Option<&LeadChoice> {
+        self.lead_choice.as_ref()
+    }
+
+    /// How the lead was chosen: [`MatchMethod::None`] when the appointment has none.
+    pub fn matched_by(&self) -> MatchMethod {
+        match (&self.lead_choice, &self.lead_id) {
+            (Some(choice), _) => choice.method,
+            (None, Some(_)) => MatchMethod::Inherited,
+            (None, None) => MatchMethod::None,
+        }
+    }
+
+    /// The campaign and source the appointment's chain is credited to.
+    pub fn attribution(&self) -> &Attribution {
+        &self.attribution
     }
 
     pub fn start(&self) -> Option<DateTime<Utc>> {

@@ -10,7 +10,8 @@ use chrono_tz::Tz;
 
 use super::appointment::{Appointment, Role};
 use super::counters::CounterDelta;
-use crate::domain::{BookingEvent, BookingKey, LeadId};
+use crate::domain::{Attribution, BookingEvent, BookingKey, LeadId};
+use crate::matching::LeadChoice;
 
 /// Longest reschedule chain followed. Real chains are a handful long; the bound stops a cycle of
 /// links (which only a forged or broken payload could make) from looping.
@@ -181,6 +182,10 @@ pub struct ApplyContext {
     pub time_zone: Tz,
     /// The lead matched for the attendee, given to the subject if it has none yet.
     pub lead: Option<LeadId>,
+    /// How `lead` was chosen (or why there is none), recorded with it.
+    pub lead_choice: Option<LeadChoice>,
+    /// The chosen lead's campaign and source: the subject's, if its link carried none.
+    pub lead_attribution: Attribution,
 }
 
 /// Applies `event` to the appointments it touches. Pure: no clock, no I/O.
@@ -203,7 +208,11 @@ pub fn apply(event: &BookingEvent, hood: Neighbourhood, ctx: &ApplyContext) -> T
         successor: named_successor.as_ref(),
     };
     let (before, mut subject) = touched(event, &event.key, hood.subject, role);
-    subject.assign_lead_if_unmatched(ctx.lead.as_ref());
+    subject.assign_lead_if_unmatched(
+        ctx.lead.as_ref(),
+        ctx.lead_choice.as_ref(),
+        &ctx.lead_attribution,
+    );
     chain.push((before, subject));
 
     let mut successors = hood.successors.into_iter().peekable();

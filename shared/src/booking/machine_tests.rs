@@ -29,6 +29,8 @@ impl Store {
         let ctx = ApplyContext {
             time_zone: LONDON,
             lead,
+            lead_choice: None,
+            lead_attribution: Default::default(),
         };
         let transition = apply(event, loader.finish(), &ctx);
         for write in &transition.writes {
@@ -97,6 +99,7 @@ fn event(kind: EventKind, key: &str, occurred: DateTime<Utc>) -> BookingEvent {
         )
         .then_some(occurred),
         trigger: format!("{kind:?}"),
+        tracking: Default::default(),
     }
 }
 
@@ -142,6 +145,8 @@ fn local_day_follows_the_account_time_zone() {
         &ApplyContext {
             time_zone: LONDON,
             lead: None,
+            lead_choice: None,
+            lead_attribution: Default::default(),
         },
     );
     let (day, _) = t.counters.days().next().unwrap();

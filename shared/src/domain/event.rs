@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{BookingKey, Email, Phone, Provider};
+use super::{BookingKey, Email, Phone, Provider, Tracking};
 
 /// What happened to the booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -78,4 +78,7 @@ pub struct BookingEvent {
     pub booked_at: Option<DateTime<Utc>>,
     /// The provider's name for the notification (`BOOKING_CREATED`, `invitee.canceled`).
     pub trigger: String,
+    /// What the booking link carried: the tracked lead id, campaign and source.
+    #[serde(default)]
+    pub tracking: Tracking,
 }

@@ -8,6 +8,7 @@ mod phone;
 mod provider;
 mod secret;
 mod status;
+mod tracking;
 
 pub use account_id::{AccountId, AccountIdError};
 pub use email::{Email, EmailError};
@@ -17,3 +18,6 @@ pub use phone::{Phone, PhoneError, Region, UnknownRegion};
 pub use provider::{Provider, UnknownProvider};
 pub use secret::Secret;
 pub use status::{AppointmentStatus, UnknownStatus};
+pub use tracking::{
+    Attribution, LeadField, MAX_ATTRIBUTION_CHARS, Tracking, UnknownLeadField, attribution_value,
+};

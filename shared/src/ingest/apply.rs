@@ -9,7 +9,7 @@ use crate::accounts::Account;
 use crate::booking::{ApplyContext, Appointment, NeighbourhoodLoader, Outcome, Transition, apply};
 use crate::domain::{AppointmentId, Attendee, BookingEvent, LeadId};
 use crate::leads::{Lead, LeadSource, TimelineEntry, lead_change};
-use crate::matching::{LeadMatch, NoMatchReason, match_lead};
+use crate::matching::{LeadChoice, LeadMatch, MatchedBy, NoMatchReason, match_lead};
 use crate::store::{ApplyBatch, Delivery, LeadLookup, LeadWrite, LookupClaim, Store, StoreError};
 
 /// How many times a write that lost a race is re-read and retried before giving up. With the
@@ -100,31 +100,32 @@ async fn attempt_apply(
         .or_else(|| hood.predecessor.as_ref().and_then(Appointment::lead_id))
         .cloned();
     let attendee = merged_attendee(&event.attendee, stored_subject);
-    let (chosen, lookup, lead_match) = match inherited {
-        Some(lead) => (Some(lead), LeadLookup::default(), None),
+    let (chosen, lookup, lead_match, choice, matched_lead) = match inherited {
+        Some(lead) => {
+            let from_predecessor = stored_subject.and_then(Appointment::lead_id).is_none();
+            let choice = from_predecessor.then(LeadChoice::inherited);
+            (Some(lead), LeadLookup::default(), None, choice, None)
+        }
         None => {
-            let lookup = store
-                .find_leads(id, attendee.phone.as_ref(), attendee.email.as_ref())
-                .await?;
-            let decision = match_lead(
-                &attendee,
-                lookup.by_phone.as_slice(),
-                lookup.by_email.as_slice(),
-            );
-            let create = account.auto_create_leads
-                && decision == LeadMatch::NoMatch(NoMatchReason::NotFound);
-            let chosen = match decision.lead() {
-                Some(lead) => Some(lead.clone()),
-                None if create => Some(LeadId::generate()),
-                None => None,
-            };
-            (chosen, lookup, Some(decision))
+            let found = choose_lead(store, account, event, &attendee).await?;
+            (
+                found.chosen,
+                found.lookup,
+                Some(found.decision),
+                Some(found.choice),
+                found.lead,
+            )
         }
     };
 
     let ctx = ApplyContext {
         time_zone: account.time_zone,
         lead: chosen.clone(),
+        lead_choice: choice,
+        lead_attribution: matched_lead
+            .as_ref()
+            .map(|l| l.attribution.clone())
+            .unwrap_or_default(),
     };
     let transition = apply(event, hood, &ctx);
     if transition.writes.is_empty() {
@@ -150,6 +151,7 @@ async fn attempt_apply(
         learns_contact: lead_match.is_some(),
         attendee: &attendee,
         lookup: &lookup,
+        matched: matched_lead,
     };
     let mut batch = ApplyBatch::default();
     let (leads, claims) = leads_for(store, account, &transition, &plan, now).await?;
@@ -176,6 +178,81 @@ async fn attempt_apply(
     })
 }
 
+/// The lead chosen for an attendee with no lead yet, and how.
+struct Found {
+    chosen: Option<LeadId>,
+    /// The leads holding the attendee's phone and email: which details are free to learn.
+    lookup: LeadLookup,
+    decision: LeadMatch,
+    choice: LeadChoice,
+    /// The matched lead as read (not a created one).
+    lead: Option<Lead>,
+}
+
+/// A lead the booking link names wins; otherwise phone, then email, then (if the account
+/// allows) a new lead. A tracked id naming no lead of this account is ignored: leads are only
+/// ever read inside the account.
+async fn choose_lead(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    event: &BookingEvent,
+    attendee: &Attendee,
+) -> Result<Found, StoreError> {
+    let id = &account.id;
+    let lookup = store
+        .find_leads(id, attendee.phone.as_ref(), attendee.email.as_ref())
+        .await?;
+    let tracked = account.links.tracked_lead(event);
+    let tracked_lead = match &tracked {
+        Some(lead) => store.get_lead(id, lead).await?,
+        None => None,
+    };
+    let decision = match &tracked_lead {
+        Some(lead) => LeadMatch::Matched {
+            lead: lead.id.clone(),
+            by: MatchedBy::TrackedId,
+        },
+        None => match_lead(
+            attendee,
+            lookup.by_phone.as_slice(),
+            lookup.by_email.as_slice(),
+        ),
+    };
+    let create =
+        account.auto_create_leads && decision == LeadMatch::NoMatch(NoMatchReason::NotFound);
+    let mut choice = if create {
+        LeadChoice::created()
+    } else {
+        LeadChoice::of(&decision)
+    };
+    let carried = account
+        .links
+        .lead_field(event.provider)
+        .and_then(|field| event.tracking.lead_ref(field));
+    if carried.is_some() && tracked_lead.is_none() {
+        choice
+            .detail
+            .push_str("; the lead id the booking link carried names no lead of this account");
+    }
+    let lead = match (tracked_lead, decision.lead()) {
+        (Some(lead), _) => Some(lead),
+        (None, Some(matched)) => store.get_lead(id, matched).await?,
+        (None, None) => None,
+    };
+    let chosen = match decision.lead() {
+        Some(lead) => Some(lead.clone()),
+        None if create => Some(LeadId::generate()),
+        None => None,
+    };
+    Ok(Found {
+        chosen,
+        lookup,
+        decision,
+        choice,
+        lead,
+    })
+}
+
 /// The event's attendee, with what is already stored about the subject filling the gaps (a
 /// no-show event names nobody; the booking it is about did).
 fn merged_attendee(event: &Attendee, stored: Option<&Appointment>) -> Attendee {
@@ -194,6 +271,8 @@ struct LeadPlan<'a> {
     learns_contact: bool,
     attendee: &'a Attendee,
     lookup: &'a LeadLookup,
+    /// The matched lead, already read.
+    matched: Option<Lead>,
 }
 
 /// The lead writes for a transition (with each lead as read, for its counter change), and the
@@ -212,10 +291,10 @@ async fn leads_for(
             continue;
         };
         if !leads.contains_key(lead_id) {
-            let loaded = if plan.created == Some(lead_id) {
-                None
-            } else {
-                store.get_lead(&account.id, lead_id).await?
+            let loaded = match &plan.matched {
+                _ if plan.created == Some(lead_id) => None,
+                Some(lead) if &lead.id == lead_id => Some(lead.clone()),
+                _ => store.get_lead(&account.id, lead_id).await?,
             };
             let entry = match loaded {
                 Some(lead) => (Some(lead.clone()), lead),

@@ -46,15 +46,7 @@ fn bookings_from(appointments: &[&Appointment]) -> BTreeMap<AppointmentId, LeadB
     appointments
         .iter()
         .filter(|a| a.is_chain_tip())
-        .map(|a| {
-            let booking = LeadBooking {
-                provider: a.provider(),
-                status: a.status(),
-                start: a.start(),
-                booked_at: a.booked_at(),
-            };
-            (a.id().clone(), booking)
-        })
+        .map(|a| (a.id().clone(), LeadBooking::of(a)))
         .collect()
 }
 

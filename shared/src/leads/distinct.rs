@@ -92,6 +92,7 @@ mod tests {
                     status: *status,
                     start: None,
                     booked_at: Utc.with_ymd_and_hms(2026, 3, *day, 12, 0, 0).unwrap(),
+                    attribution: Default::default(),
                 },
             );
         }

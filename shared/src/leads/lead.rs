@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::StatusLabels;
 use crate::booking::Appointment;
-use crate::domain::{AppointmentId, AppointmentStatus, Attendee, Email, LeadId, Phone, Provider};
+use crate::domain::{
+    AppointmentId, AppointmentStatus, Attendee, Attribution, Email, LeadId, Phone, Provider,
+};
 
 /// Where a lead came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +33,22 @@ pub struct LeadBooking {
     pub start: Option<DateTime<Utc>>,
     /// When the chain was first booked.
     pub booked_at: DateTime<Utc>,
+    /// The campaign and source the chain is credited to.
+    #[serde(default, skip_serializing_if = "Attribution::is_empty")]
+    pub attribution: Attribution,
+}
+
+impl LeadBooking {
+    /// What the lead keeps of a chain's tip.
+    pub fn of(tip: &Appointment) -> Self {
+        Self {
+            provider: tip.provider(),
+            status: tip.status(),
+            start: tip.start(),
+            booked_at: tip.booked_at(),
+            attribution: tip.attribution().clone(),
+        }
+    }
 }
 
 /// The cells booking-tracker owns in a lead's sheet row.
@@ -65,6 +83,10 @@ pub struct Lead {
     /// bookings set the account's booked / cancelled / no-show labels.
     pub status: Option<String>,
     pub source: LeadSource,
+    /// The campaign and source the lead came from (import and sheet columns); its bookings
+    /// without their own are credited to them.
+    #[serde(default, skip_serializing_if = "Attribution::is_empty")]
+    pub attribution: Attribution,
     /// The lead's booking chains, by the id of each chain's tip.
     #[serde(default)]
     pub bookings: BTreeMap<AppointmentId, LeadBooking>,
@@ -91,6 +113,7 @@ impl Lead {
             email: None,
             status: None,
             source,
+            attribution: Attribution::default(),
             bookings: BTreeMap::new(),
             sheet_row: None,
             sheet_synced: None,
@@ -127,15 +150,8 @@ impl Lead {
     /// their successor speaks for the chain.
     pub fn record_booking(&mut self, appointment: &Appointment, labels: &StatusLabels) {
         if appointment.is_chain_tip() {
-            self.bookings.insert(
-                appointment.id().clone(),
-                LeadBooking {
-                    provider: appointment.provider(),
-                    status: appointment.status(),
-                    start: appointment.start(),
-                    booked_at: appointment.booked_at(),
-                },
-            );
+            self.bookings
+                .insert(appointment.id().clone(), LeadBooking::of(appointment));
         } else {
             self.bookings.remove(appointment.id());
         }

@@ -186,6 +186,7 @@ impl<S: Store + ?Sized> SyncService<S> {
                 occurred_at: end,
                 booked_at: None,
                 trigger: "sync:ended".into(),
+                tracking: Default::default(),
             };
             self.apply_one(run, &event, now).await?;
         }

@@ -52,6 +52,7 @@ struct Booking {
     #[serde(default)]
     attendees: Vec<BookingAttendee>,
     booking_fields_responses: Option<Map<String, Value>>,
+    metadata: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +148,13 @@ fn booking_events(
         occurred_at: changed,
         booked_at: Some(created),
         trigger: format!("sync:{status}"),
+        tracking: super::tracking::tracking(booking.metadata.as_ref(), |slug| {
+            booking
+                .booking_fields_responses
+                .as_ref()
+                .and_then(|f| f.get(slug))
+                .and_then(Value::as_str)
+        }),
     };
     if booking.attendees.first().and_then(|a| a.absent) == Some(true) {
         out.push(no_show(&event, changed));

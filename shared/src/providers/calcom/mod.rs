@@ -3,6 +3,7 @@
 
 pub mod api;
 mod parse;
+mod tracking;
 mod wire;
 
 pub use parse::parse;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::tracking;
 use super::wire::{Booking, Envelope, NoShow};
 use crate::domain::{Attendee, BookingEvent, Email, EventKind, Phone, Provider, Region};
 use crate::providers::Parsed;
@@ -145,6 +146,12 @@ fn from_booking(
         occurred_at,
         booked_at,
         trigger: trigger.to_owned(),
+        tracking: tracking::tracking(booking.metadata.as_ref(), |slug| {
+            booking
+                .responses
+                .as_ref()
+                .and_then(|r| response_str(r, slug))
+        }),
     })
 }
 
@@ -185,6 +192,7 @@ fn from_no_show(
         occurred_at,
         booked_at: None,
         trigger: trigger.to_owned(),
+        tracking: Default::default(),
     })
 }
 

@@ -28,6 +28,8 @@ pub(super) struct Booking {
     #[serde(default)]
     pub(super) attendees: Vec<Attendee>,
     pub(super) responses: Option<Map<String, Value>>,
+    /// Booking metadata: `?metadata[key]=value` of the booking link lands here.
+    pub(super) metadata: Option<Value>,
     pub(super) location: Option<Value>,
     pub(super) sms_reminder_number: Option<String>,
     /// `BOOKING_RESCHEDULED`: the booking this one replaced.

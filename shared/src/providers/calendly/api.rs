@@ -253,6 +253,7 @@ fn invitee_events(
         occurred_at,
         booked_at: created,
         trigger: format!("sync:{status}"),
+        tracking: invitee::tracking(invitee),
     };
     if let Some(no_show) = &invitee.no_show {
         let marked_at =

@@ -2,7 +2,7 @@
 
 use super::wire::{Invitee, Location};
 
-use crate::domain::{Attendee, BookingKey, Email, Phone, Region};
+use crate::domain::{Attendee, Attribution, BookingKey, Email, LeadField, Phone, Region, Tracking};
 use crate::providers::json::{self, PayloadError};
 
 /// The invitee's links to the bookings it replaced and was replaced by.
@@ -14,6 +14,21 @@ pub(super) fn links(
         json::optional_key(invitee.old_invitee.as_deref(), &format!("{at}old_invitee"))?,
         json::optional_key(invitee.new_invitee.as_deref(), &format!("{at}new_invitee"))?,
     ))
+}
+
+/// What the scheduling link carried: every field that may name the lead (the account picks
+/// one), the campaign and the source.
+pub(super) fn tracking(invitee: &Invitee) -> Tracking {
+    let Some(t) = &invitee.tracking else {
+        return Tracking::default();
+    };
+    Tracking {
+        attribution: Attribution::new(t.utm_campaign.as_deref(), t.utm_source.as_deref()),
+        ..Tracking::default()
+    }
+    .with_lead_ref(LeadField::UtmContent, t.utm_content.as_deref())
+    .with_lead_ref(LeadField::UtmTerm, t.utm_term.as_deref())
+    .with_lead_ref(LeadField::SalesforceUuid, t.salesforce_uuid.as_deref())
 }
 
 /// The number of an outbound-call location: the host calls the invitee on it.

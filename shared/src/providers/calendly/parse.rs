@@ -65,5 +65,6 @@ pub fn parse(body: &[u8], region: Region) -> Result<Parsed, PayloadError> {
         occurred_at,
         booked_at: json::optional_time(invitee.created_at.as_deref(), "payload.created_at")?,
         trigger,
+        tracking: invitee::tracking(&invitee),
     })))
 }

@@ -36,6 +36,17 @@ pub(super) struct Invitee {
     pub(super) cancellation: Option<Cancellation>,
     pub(super) no_show: Option<NoShow>,
     pub(super) scheduled_event: Option<ScheduledEvent>,
+    /// What the scheduling link carried (`utm_*`, `salesforce_uuid`).
+    pub(super) tracking: Option<TrackingFields>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TrackingFields {
+    pub(super) utm_campaign: Option<String>,
+    pub(super) utm_source: Option<String>,
+    pub(super) utm_content: Option<String>,
+    pub(super) utm_term: Option<String>,
+    pub(super) salesforce_uuid: Option<String>,
 }
 
 #[derive(Deserialize)]
