@@ -71,6 +71,9 @@ pub enum Command {
         /// Last day, included.
         #[arg(long, requires = "from")]
         to: Option<String>,
+        /// Also break the KPIs down by campaign or source.
+        #[arg(long, value_parser = ["campaign", "source"])]
+        by: Option<String>,
     },
     /// Rebuild an account's counters from its appointments, and report any drift it fixed.
     Recount { account: String },

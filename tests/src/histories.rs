@@ -4,7 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use shared::domain::{
-    AppointmentStatus, Attendee, BookingEvent, BookingKey, Email, EventKind, Provider,
+    AppointmentStatus, Attendee, Attribution, BookingEvent, BookingKey, Email, EventKind, Provider,
+    Tracking,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -23,6 +24,47 @@ pub struct Chain {
     pub requested_first: bool,
     pub reschedules: usize,
     pub fate: Fate,
+    /// The campaign the first booking's link carried.
+    pub campaign: Option<&'static str>,
+    /// What the links of the rescheduled bookings carried (Cal.com drops metadata on
+    /// reschedule; a Calendly link may carry another campaign).
+    pub later_campaign: Option<&'static str>,
+    /// The source every tracked booking carried.
+    pub source: Option<&'static str>,
+}
+
+const CAMPAIGNS: [Option<&str>; 4] = [None, Some("spring"), Some("summer"), Some("referral|=x")];
+
+impl Chain {
+    /// The campaign and source a chain's tip is credited to: its first booking's, the later
+    /// bookings' filling what it lacks.
+    pub fn expected_attribution(&self) -> Attribution {
+        let first = Attribution::new(self.campaign, self.source);
+        let later = Attribution::new(self.later_campaign, self.later_campaign.and(self.source));
+        if self.reschedules > 0 {
+            first.or(&later)
+        } else {
+            first
+        }
+    }
+
+    fn tracking(&self, booking: usize, provider: Provider, kind: EventKind) -> Tracking {
+        let campaign = if booking == 0 {
+            self.campaign
+        } else {
+            self.later_campaign
+        };
+        // Cal.com's no-show payloads carry no booking metadata.
+        let silent = provider == Provider::Calcom
+            && matches!(kind, EventKind::NoShowMarked | EventKind::NoShowCleared);
+        if silent || campaign.is_none() && booking > 0 {
+            return Tracking::default();
+        }
+        Tracking {
+            attribution: Attribution::new(campaign, self.source),
+            ..Tracking::default()
+        }
+    }
 }
 
 pub fn chain_strategy() -> impl Strategy<Value = Chain> {
@@ -30,6 +72,7 @@ pub fn chain_strategy() -> impl Strategy<Value = Chain> {
         any::<bool>(),
         any::<bool>(),
         0usize..=3,
+        (0usize..4, 0usize..4, any::<bool>()),
         prop_oneof![
             Just(Fate::Live),
             Just(Fate::Cancelled),
@@ -39,13 +82,18 @@ pub fn chain_strategy() -> impl Strategy<Value = Chain> {
             Just(Fate::NoShowThenCleared),
         ],
     )
-        .prop_map(|(calendly, requested_first, reschedules, fate)| Chain {
-            calendly,
-            // Calendly has no pending bookings.
-            requested_first: requested_first && !calendly,
-            reschedules,
-            fate,
-        })
+        .prop_map(
+            |(calendly, requested_first, reschedules, (first, later, sourced), fate)| Chain {
+                calendly,
+                // Calendly has no pending bookings.
+                requested_first: requested_first && !calendly,
+                reschedules,
+                fate,
+                campaign: CAMPAIGNS[first],
+                later_campaign: CAMPAIGNS[later],
+                source: sourced.then_some("linkedin"),
+            },
+        )
 }
 
 pub fn key(chain: usize, booking: usize) -> BookingKey {
@@ -84,7 +132,7 @@ pub fn history(index: usize, chain: &Chain) -> Vec<BookingEvent> {
         )
         .then_some(at),
         trigger: kind.as_str().into(),
-        tracking: Default::default(),
+        tracking: chain.tracking(booking, provider, kind),
     };
 
     let mut out = Vec::new();

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use integration_tests::histories::{chain_strategy, deliveries, expected_tip_status, history, key};
 use proptest::prelude::*;
 use shared::booking::{
-    ApplyContext, Appointment, CounterDelta, DayCounts, NeighbourhoodLoader, apply,
+    ApplyContext, Appointment, CounterDelta, DayCounts, Dimension, NeighbourhoodLoader, apply,
 };
 use shared::domain::{AppointmentStatus, BookingEvent, BookingKey};
 
@@ -108,5 +108,28 @@ proptest! {
         prop_assert_eq!(totals.no_shows, count(&|s| *s == AppointmentStatus::NoShow));
         prop_assert_eq!(totals.completed, count(&|s| *s == AppointmentStatus::Completed));
         prop_assert_eq!(totals.rescheduled, chains.iter().filter(|c| c.reschedules > 0).count() as i64);
+
+        // Campaigns: each tip is credited to its chain's, and the segments add up.
+        for (i, chain) in chains.iter().enumerate() {
+            let tip = &shuffled.appointments[&key(i, chain.reschedules)];
+            prop_assert_eq!(tip.attribution(), &chain.expected_attribution(), "chain {} {:?}", i, chain);
+        }
+        for dimension in Dimension::ALL {
+            let mut summed = DayCounts::default();
+            for (segment, counts) in &totals.segments {
+                if segment.dimension == dimension {
+                    summed += counts;
+                }
+            }
+            prop_assert_eq!(&summed, &totals.overall(), "the {} segments add up", dimension);
+        }
+        let booked_in = |campaign: Option<String>| {
+            chains.iter().filter(|c| c.expected_attribution().campaign == campaign && expected_tip_status(c).counts_as_booked()).count() as i64
+        };
+        for (segment, counts) in &totals.segments {
+            if segment.dimension == Dimension::Campaign {
+                prop_assert_eq!(counts.booked, booked_in(segment.key.clone()), "{:?}", segment);
+            }
+        }
     }
 }

@@ -8,7 +8,8 @@
 use chrono::{DateTime, Utc};
 use integration_tests::{compact, provider_fixture};
 use shared::domain::{
-    Attendee, BookingEvent, BookingKey, Email, EventKind, Phone, Provider, Region, Secret,
+    Attendee, Attribution, BookingEvent, BookingKey, Email, EventKind, Phone, Provider, Region,
+    Secret, Tracking,
 };
 use shared::providers::{Parsed, calcom, calendly};
 
@@ -264,7 +265,11 @@ fn jamie(kind: EventKind, occurred: &str, trigger: &str) -> BookingEvent {
         occurred_at: t(occurred),
         booked_at: Some(t("2026-03-04T15:22:08.613402Z")),
         trigger: trigger.into(),
-        tracking: Default::default(),
+        // The scheduling link carried UTM parameters.
+        tracking: Tracking {
+            attribution: Attribution::new(Some("spring-consults"), Some("google")),
+            ..Tracking::default()
+        },
     }
 }
 

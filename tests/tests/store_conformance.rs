@@ -13,7 +13,8 @@ use integration_tests::histories::{deliveries, expected_tip_status, history, key
 use integration_tests::stores::{Harness, Metered, account as new_account, t0};
 use shared::accounts::{Account, ApiKeyHash, SecretKind};
 use shared::booking::{
-    ApplyContext, Appointment, DayCounts, Neighbourhood, NeighbourhoodLoader, Outcome, apply,
+    ApplyContext, Appointment, DayCounts, Dimension, Neighbourhood, NeighbourhoodLoader, Outcome,
+    Segment, apply,
 };
 use shared::domain::{
     AppointmentId, AppointmentStatus, Attendee, BookingEvent, BookingKey, Email, EventKind, LeadId,
@@ -72,7 +73,8 @@ fn id_of(event: &BookingEvent) -> AppointmentId {
 }
 
 /// The sum of all the account's counters.
-async fn totals<S: Store + ?Sized>(store: &S, account: &Account) -> DayCounts {
+/// The account's counters summed over all days, as stored (with their segments).
+async fn stored_totals<S: Store + ?Sized>(store: &S, account: &Account) -> DayCounts {
     let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
     let mut total = DayCounts::default();
@@ -80,6 +82,25 @@ async fn totals<S: Store + ?Sized>(store: &S, account: &Account) -> DayCounts {
         total += counts;
     }
     total
+}
+
+/// The account's own totals, once checked that each dimension's segments add up to them.
+async fn totals<S: Store + ?Sized>(store: &S, account: &Account) -> DayCounts {
+    let stored = stored_totals(store, account).await;
+    let without_gaps = |c: &DayCounts| DayCounts {
+        lead_gaps: Default::default(),
+        ..c.overall()
+    };
+    for dimension in Dimension::ALL {
+        let mut summed = DayCounts::default();
+        for (segment, counts) in &stored.segments {
+            if segment.dimension == dimension {
+                summed += &without_gaps(counts);
+            }
+        }
+        assert_eq!(summed, without_gaps(&stored), "{dimension} segments add up");
+    }
+    stored.overall()
 }
 
 async fn all_appointments<S: Store + ?Sized>(store: &S, account: &Account) -> Vec<Appointment> {
@@ -579,14 +600,21 @@ async fn tenants_never_touch_each_other<S: Store + Metered + 'static>(h: Harness
             .is_none()
     );
     assert_eq!(totals(store, &acme).await.cancelled, 1);
-    assert_eq!(
-        totals(store, &globex).await,
-        DayCounts {
-            booked: 1,
-            lead_gaps: [(0, 1)].into(),
-            ..DayCounts::default()
-        }
-    );
+    let globex_totals = stored_totals(store, &globex).await;
+    let expected = DayCounts {
+        booked: 1,
+        lead_gaps: [(0, 1)].into(),
+        ..DayCounts::default()
+    };
+    assert_eq!(totals(store, &globex).await, expected);
+    // Kept per campaign and source too (this booking carried neither).
+    for dimension in Dimension::ALL {
+        let none = Segment {
+            dimension,
+            key: None,
+        };
+        assert_eq!(globex_totals.segments.get(&none), Some(&expected));
+    }
     assert_eq!(store.upcoming(&acme.id, t0(), 10).await.unwrap().len(), 0);
     assert_eq!(store.upcoming(&globex.id, t0(), 10).await.unwrap().len(), 1);
 }

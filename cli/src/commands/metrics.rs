@@ -2,24 +2,29 @@
 
 use anyhow::anyhow;
 use chrono::Utc;
+use shared::booking::Dimension;
 use shared::ingest::RecountReport;
-use shared::metrics::{MetricsReport, RangeQuery, metrics_report};
+use shared::metrics::{Kpis, MetricsReport, RangeQuery, metrics_report_by};
 use shared::store::Store;
 
 use super::{load_account, local, or_dash};
 use crate::output;
 
-pub async fn metrics(
-    store: &dyn Store,
-    raw: &str,
-    range: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
+/// What `metrics` was asked for.
+pub struct Ask<'a> {
+    pub range: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    /// `campaign` or `source`.
+    pub by: Option<&'a str>,
+}
+
+pub async fn metrics(store: &dyn Store, raw: &str, ask: Ask<'_>, json: bool) -> anyhow::Result<()> {
     let account = load_account(store, raw).await?;
-    let query = RangeQuery::parse(range, from, to).map_err(|e| anyhow!("invalid range: {e}"))?;
-    let report = metrics_report(store, &account, query, Utc::now()).await?;
+    let query = RangeQuery::parse(ask.range, ask.from, ask.to)
+        .map_err(|e| anyhow!("invalid range: {e}"))?;
+    let by = ask.by.map(str::parse::<Dimension>).transpose()?;
+    let report = metrics_report_by(store, &account, query, by, Utc::now()).await?;
     if json {
         output::json(&report);
     } else {
@@ -28,41 +33,56 @@ pub async fn metrics(
     Ok(())
 }
 
+const KPI_HEADERS: [&str; 9] = [
+    "booked",
+    "cancelled",
+    "rescheduled",
+    "no-shows",
+    "completed",
+    "pending",
+    "show rate",
+    "leads",
+    "unmatched",
+];
+
+fn kpi_row(k: &Kpis) -> Vec<String> {
+    let show_rate = k
+        .show_rate
+        .map_or_else(|| "-".to_owned(), |rate| format!("{:.1}%", rate * 100.0));
+    vec![
+        k.appointments_booked.to_string(),
+        k.appointments_cancelled.to_string(),
+        k.appointments_rescheduled.to_string(),
+        k.no_shows.to_string(),
+        k.completed.to_string(),
+        k.pending.to_string(),
+        show_rate,
+        k.leads_booked.to_string(),
+        k.unmatched_bookings.to_string(),
+    ]
+}
+
 fn print(report: &MetricsReport, zone: chrono_tz::Tz) {
     let r = &report.range;
     output::line(format!(
         "{} {} to {} ({})",
         report.account_id, r.from, r.to, r.timezone
     ));
-    let k = &report.kpis;
-    let show_rate = k
-        .show_rate
-        .map_or_else(|| "-".to_owned(), |rate| format!("{:.1}%", rate * 100.0));
-    output::table(
-        &[
-            "booked",
-            "cancelled",
-            "rescheduled",
-            "no-shows",
-            "completed",
-            "pending",
-            "show rate",
-            "leads",
-            "unmatched",
-        ],
-        &[[
-            k.appointments_booked.to_string(),
-            k.appointments_cancelled.to_string(),
-            k.appointments_rescheduled.to_string(),
-            k.no_shows.to_string(),
-            k.completed.to_string(),
-            k.pending.to_string(),
-            show_rate,
-            k.leads_booked.to_string(),
-            k.unmatched_bookings.to_string(),
-        ]
-        .to_vec()],
-    );
+    output::table(&KPI_HEADERS, &[kpi_row(&report.kpis)]);
+    if let Some(breakdown) = &report.breakdown {
+        output::line("");
+        let rows: Vec<Vec<String>> = breakdown
+            .iter()
+            .map(|entry| {
+                let mut row = vec![or_dash(entry.key.as_deref())];
+                row.extend(kpi_row(&entry.kpis));
+                row
+            })
+            .collect();
+        let mut headers = vec!["key"];
+        headers.extend(KPI_HEADERS);
+        output::table(&headers, &rows);
+    }
     output::line("");
     let days: Vec<Vec<String>> = report
         .series

@@ -56,17 +56,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             range,
             from,
             to,
+            by,
         } => {
             let store = open(&url).await?;
-            metrics::metrics(
-                &*store,
-                &account,
-                range.as_deref(),
-                from.as_deref(),
-                to.as_deref(),
-                json,
-            )
-            .await
+            let ask = metrics::Ask {
+                range: range.as_deref(),
+                from: from.as_deref(),
+                to: to.as_deref(),
+                by: by.as_deref(),
+            };
+            metrics::metrics(&*store, &account, ask, json).await
         }
         Command::Recount { account } => metrics::recount(&*open(&url).await?, &account, json).await,
         Command::Sync {

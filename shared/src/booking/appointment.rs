@@ -201,9 +201,12 @@ impl Appointment {
         // A chain keeps its first booking's campaign; what this booking carried, then its
         // lead's, fill what the chain lacks.
         let own = self.own_attribution();
-        self.attribution = match linked {
-            Some(p) => p.attribution.or(&own),
-            None => own,
+        self.attribution = match (linked, self.predecessor()) {
+            (Some(p), _) => p.attribution.or(&own),
+            (None, None) => own,
+            // As for `booked_at`: the predecessor is not at hand and did not change, so what
+            // it gave is already in `attribution`.
+            (None, Some(_)) => self.attribution.or(&own),
         };
         self.status = self.derive_status();
     }

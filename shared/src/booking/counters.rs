@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::appointment::Appointment;
+use super::segments::Segment;
 use crate::domain::AppointmentStatus;
 
 /// The counts of one day. Chains are counted once, by their tip (the appointment not superseded).
@@ -34,6 +35,10 @@ pub struct DayCounts {
     /// day (0: the lead's first). See [`crate::leads::distinct_leads`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lead_gaps: BTreeMap<u16, i64>,
+    /// The same counts per campaign and per source: every chain counted above is counted in
+    /// exactly one segment of each dimension. Segments hold no segments.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub segments: BTreeMap<Segment, DayCounts>,
 }
 
 /// The name under which a lead-gap counter is stored.
@@ -41,7 +46,17 @@ const LEAD_GAP_PREFIX: &str = "leads:";
 
 impl DayCounts {
     pub fn is_zero(&self) -> bool {
-        self.fixed().iter().all(|(_, v)| *v == 0) && self.lead_gaps.values().all(|v| *v == 0)
+        self.fixed().iter().all(|(_, v)| *v == 0)
+            && self.lead_gaps.values().all(|v| *v == 0)
+            && self.segments.values().all(DayCounts::is_zero)
+    }
+
+    /// The day's own counts, without the segments.
+    pub fn overall(&self) -> DayCounts {
+        DayCounts {
+            segments: BTreeMap::new(),
+            ..self.clone()
+        }
     }
 
     fn fixed(&self) -> [(&'static str, i64); 8] {
@@ -59,6 +74,19 @@ impl DayCounts {
 
     /// Every non-zero counter with its stored name, for stores that keep one value per counter.
     pub fn fields(&self) -> Vec<(String, i64)> {
+        let mut out = self.own_fields();
+        for (segment, counts) in &self.segments {
+            out.extend(
+                counts
+                    .own_fields()
+                    .into_iter()
+                    .map(|(name, value)| (segment.counter_name(&name), value)),
+            );
+        }
+        out
+    }
+
+    fn own_fields(&self) -> Vec<(String, i64)> {
         let fixed = self
             .fixed()
             .into_iter()
@@ -73,6 +101,17 @@ impl DayCounts {
     /// Sets the counter stored under `name` (see [`DayCounts::fields`]). Unknown names, written
     /// by a newer build, are ignored.
     pub fn set(&mut self, name: &str, value: i64) {
+        if let Some((segment, counter)) = Segment::parse_counter_name(name) {
+            self.segments
+                .entry(segment)
+                .or_default()
+                .set(counter, value);
+            return;
+        }
+        self.set_own(name, value);
+    }
+
+    fn set_own(&mut self, name: &str, value: i64) {
         if let Some(gap) = name
             .strip_prefix(LEAD_GAP_PREFIX)
             .and_then(|g| g.parse().ok())
@@ -112,6 +151,13 @@ impl AddAssign<&DayCounts> for DayCounts {
                 self.lead_gaps.remove(gap);
             }
         }
+        for (segment, counts) in &rhs.segments {
+            let entry = self.segments.entry(segment.clone()).or_default();
+            *entry += counts;
+            if entry.is_zero() {
+                self.segments.remove(segment);
+            }
+        }
     }
 }
 
@@ -135,6 +181,7 @@ impl Neg for DayCounts {
             pending: -self.pending,
             unmatched: -self.unmatched,
             lead_gaps: self.lead_gaps.into_iter().map(|(g, v)| (g, -v)).collect(),
+            segments: self.segments.into_iter().map(|(s, c)| (s, -c)).collect(),
         }
     }
 }
@@ -148,7 +195,7 @@ pub fn contribution(appointment: &Appointment, time_zone: Tz) -> Option<(NaiveDa
     let status = appointment.status();
     let booked = status.counts_as_booked();
     let one = |yes: bool| i64::from(yes);
-    let counts = DayCounts {
+    let mut counts = DayCounts {
         booked: one(booked),
         cancelled: one(status == AppointmentStatus::Cancelled),
         rejected: one(status == AppointmentStatus::Rejected),
@@ -158,7 +205,12 @@ pub fn contribution(appointment: &Appointment, time_zone: Tz) -> Option<(NaiveDa
         pending: one(status == AppointmentStatus::Pending),
         unmatched: one(booked && appointment.lead_id().is_none()),
         lead_gaps: BTreeMap::new(),
+        segments: BTreeMap::new(),
     };
+    counts.segments = Segment::of(appointment.attribution())
+        .into_iter()
+        .map(|segment| (segment, counts.clone()))
+        .collect();
     let day = appointment
         .booked_at()
         .with_timezone(&time_zone)

@@ -69,7 +69,16 @@ impl Store {
             CounterDelta::recount(self.appointments.values(), LONDON),
             "counters equal a recount"
         );
-        total
+        for dimension in Dimension::ALL {
+            let mut summed = DayCounts::default();
+            for (segment, counts) in &total.segments {
+                if segment.dimension == dimension {
+                    summed += counts;
+                }
+            }
+            assert_eq!(summed, total.overall(), "the {dimension} segments add up");
+        }
+        total.overall()
     }
 }
 

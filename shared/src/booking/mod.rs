@@ -5,12 +5,14 @@ mod appointment;
 mod counters;
 mod machine;
 mod register;
+mod segments;
 
 pub use appointment::Appointment;
 pub use counters::{CounterDelta, DayCounts, contribution};
 pub use machine::{
     ApplyContext, MAX_CHAIN, Neighbourhood, NeighbourhoodLoader, Outcome, Transition, Write, apply,
 };
+pub use segments::{Dimension, Segment, UnknownDimension};
 
 #[cfg(test)]
 mod machine_tests;

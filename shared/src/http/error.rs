@@ -33,6 +33,9 @@ pub enum ApiError {
     ForbiddenAccount,
     #[error("{0}")]
     InvalidRange(String),
+    /// `?by=` names no breakdown.
+    #[error("{0}")]
+    InvalidBreakdown(String),
     #[error("no route for {method} {path}")]
     NotFound { method: String, path: String },
     #[error("{method} is not allowed on {path}; use {allowed}")]
@@ -61,7 +64,8 @@ impl ApiError {
             ApiError::MissingAccount
             | ApiError::InvalidJson(_)
             | ApiError::InvalidPayload(_)
-            | ApiError::InvalidRange(_) => 400,
+            | ApiError::InvalidRange(_)
+            | ApiError::InvalidBreakdown(_) => 400,
             ApiError::MissingSignature(_)
             | ApiError::InvalidSignature(_)
             | ApiError::StaleSignature(_)
@@ -91,6 +95,7 @@ impl ApiError {
             ApiError::InvalidApiKey => "invalid_api_key",
             ApiError::ForbiddenAccount => "forbidden",
             ApiError::InvalidRange(_) => "invalid_range",
+            ApiError::InvalidBreakdown(_) => "invalid_breakdown",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::SyncInProgress(_) => "sync_in_progress",

@@ -12,37 +12,58 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::Lead;
-use crate::booking::{CounterDelta, DayCounts};
+use crate::booking::{CounterDelta, DayCounts, Segment};
 
 /// Gaps at or above this many days are stored as this many. Custom ranges span at most three
 /// years, so a capped gap still exceeds every `d - from` it is compared with; `all` ranges only
 /// count first days (gap 0), which are never capped.
 pub const GAP_CAP: u16 = 1100;
 
-/// What a lead adds to the counters.
+/// What a lead adds to the counters: its gaps overall, and per campaign and source (a lead is
+/// counted in a campaign on the days it has a booked chain credited to it).
 pub fn lead_contribution(lead: &Lead, time_zone: Tz) -> CounterDelta {
-    let days: BTreeSet<NaiveDate> = lead
+    let mut days: BTreeMap<Option<Segment>, BTreeSet<NaiveDate>> = BTreeMap::new();
+    for booking in lead
         .bookings
         .values()
         .filter(|b| b.status.counts_as_booked())
-        .map(|b| b.booked_at.with_timezone(&time_zone).date_naive())
-        .collect();
+    {
+        let day = booking.booked_at.with_timezone(&time_zone).date_naive();
+        days.entry(None).or_default().insert(day);
+        for segment in Segment::of(&booking.attribution) {
+            days.entry(Some(segment)).or_default().insert(day);
+        }
+    }
     let mut delta = CounterDelta::default();
-    let mut previous: Option<NaiveDate> = None;
-    for day in days {
-        let gap = previous.map_or(0, |p| {
-            u16::try_from((day - p).num_days().clamp(1, i64::from(GAP_CAP))).unwrap_or(GAP_CAP)
-        });
-        delta.add(
-            day,
-            DayCounts {
+    for (segment, days) in days {
+        for (day, gap) in gaps(&days) {
+            let gaps = DayCounts {
                 lead_gaps: BTreeMap::from([(gap, 1)]),
                 ..DayCounts::default()
-            },
-        );
-        previous = Some(day);
+            };
+            let counts = match &segment {
+                None => gaps,
+                Some(segment) => DayCounts {
+                    segments: BTreeMap::from([(segment.clone(), gaps)]),
+                    ..DayCounts::default()
+                },
+            };
+            delta.add(day, counts);
+        }
     }
     delta
+}
+
+/// Each day with the gap in days to the previous one (0 for the first), capped.
+fn gaps(days: &BTreeSet<NaiveDate>) -> impl Iterator<Item = (NaiveDate, u16)> + '_ {
+    let mut previous: Option<NaiveDate> = None;
+    days.iter().map(move |day| {
+        let gap = previous.map_or(0, |p| {
+            u16::try_from((*day - p).num_days().clamp(1, i64::from(GAP_CAP))).unwrap_or(GAP_CAP)
+        });
+        previous = Some(*day);
+        (*day, gap)
+    })
 }
 
 /// The counter change of a lead going from `before` (`None` if new) to `after`.

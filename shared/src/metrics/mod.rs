@@ -6,12 +6,15 @@ mod report;
 mod service;
 
 pub use range::{MAX_SPAN_DAYS, RangeError, RangeQuery, ResolvedRange};
-pub use report::{Kpis, LastSync, MetricsReport, RangeView, SeriesDay, Upcoming, build};
+pub use report::{
+    BreakdownEntry, Kpis, LastSync, MetricsReport, RangeView, SeriesDay, Upcoming, build,
+};
 pub use service::{MetricsRequest, MetricsService};
 
 use chrono::{DateTime, Utc};
 
 use crate::accounts::Account;
+use crate::booking::Dimension;
 use crate::store::{Store, StoreError};
 
 /// How many upcoming calls a report lists.
@@ -25,6 +28,18 @@ pub async fn metrics_report(
     query: RangeQuery,
     now: DateTime<Utc>,
 ) -> Result<MetricsReport, StoreError> {
+    metrics_report_by(store, account, query, None, now).await
+}
+
+/// [`metrics_report`], with the KPIs broken down by campaign or source when `by` is given
+/// (from the same counters: no further reads).
+pub async fn metrics_report_by(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    query: RangeQuery,
+    by: Option<Dimension>,
+    now: DateTime<Utc>,
+) -> Result<MetricsReport, StoreError> {
     let today = now.with_timezone(&account.time_zone).date_naive();
     let first_day = if query.needs_first_day() {
         store.first_day(&account.id).await?
@@ -35,5 +50,5 @@ pub async fn metrics_report(
     let days = store.day_counts(&account.id, range.from, range.to).await?;
     let upcoming = store.upcoming(&account.id, now, UPCOMING).await?;
     let sync = store.sync_state(&account.id).await?;
-    Ok(build(account, &range, &days, &upcoming, &sync))
+    Ok(build(account, &range, &days, &upcoming, &sync, by))
 }

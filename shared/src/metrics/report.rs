@@ -1,11 +1,13 @@
 //! The metrics response (SPEC §3), built from per-day counters only.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::range::ResolvedRange;
 use crate::accounts::Account;
-use crate::booking::{Appointment, DayCounts};
+use crate::booking::{Appointment, DayCounts, Dimension};
 use crate::domain::Provider;
 use crate::leads::distinct_leads;
 use crate::store::SyncState;
@@ -19,6 +21,17 @@ pub struct MetricsReport {
     pub series: Vec<SeriesDay>,
     pub upcoming: Vec<Upcoming>,
     pub last_sync: Option<LastSync>,
+    /// The KPIs per campaign or source, when asked for (`?by=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Vec<BreakdownEntry>>,
+}
+
+/// The KPIs of the bookings credited to one campaign or source (`key: null`: to none).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakdownEntry {
+    pub key: Option<String>,
+    pub kpis: Kpis,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -89,26 +102,15 @@ pub fn build(
     days: &[(NaiveDate, DayCounts)],
     upcoming: &[Appointment],
     sync: &SyncState,
+    by: Option<Dimension>,
 ) -> MetricsReport {
-    let in_range: Vec<&(NaiveDate, DayCounts)> = days
+    let in_range: Vec<(NaiveDate, &DayCounts)> = days
         .iter()
         .filter(|(d, _)| *d >= range.from && *d <= range.to)
+        .map(|(d, c)| (*d, c))
         .collect();
-    let mut total = DayCounts::default();
-    for (_, counts) in &in_range {
-        total += counts;
-    }
-    let kpis = Kpis {
-        appointments_booked: total.booked,
-        appointments_cancelled: total.cancelled,
-        appointments_rescheduled: total.rescheduled,
-        no_shows: total.no_shows,
-        completed: total.completed,
-        pending: total.pending,
-        show_rate: rate(total.completed, total.completed + total.no_shows),
-        leads_booked: distinct_leads(in_range.iter().map(|(d, c)| (*d, c)), range.from),
-        unmatched_bookings: total.unmatched,
-    };
+    let kpis = kpis(&in_range, range.from);
+    let breakdown = by.map(|dimension| breakdown(&in_range, range.from, dimension));
     let mut by_day = in_range.iter().peekable();
     let series = range
         .days()
@@ -117,7 +119,7 @@ pub fn build(
             let counts = match by_day.peek() {
                 Some((d, c)) if *d == date => {
                     by_day.next();
-                    c
+                    *c
                 }
                 _ => &zero,
             };
@@ -156,5 +158,55 @@ pub fn build(
             .last_run
             .as_ref()
             .map(|r| LastSync { at: r.at, ok: r.ok }),
+        breakdown,
     }
+}
+
+/// The KPIs of a range's days (each with the day's counts, or one segment's).
+fn kpis(days: &[(NaiveDate, &DayCounts)], from: NaiveDate) -> Kpis {
+    let mut total = DayCounts::default();
+    for (_, counts) in days {
+        total += &counts.overall();
+    }
+    Kpis {
+        appointments_booked: total.booked,
+        appointments_cancelled: total.cancelled,
+        appointments_rescheduled: total.rescheduled,
+        no_shows: total.no_shows,
+        completed: total.completed,
+        pending: total.pending,
+        show_rate: rate(total.completed, total.completed + total.no_shows),
+        leads_booked: distinct_leads(days.iter().copied(), from),
+        unmatched_bookings: total.unmatched,
+    }
+}
+
+/// One entry per key of `dimension` with counts in the range, the most booked first. Every
+/// count but `leadsBooked` sums to the top-level KPI; a lead who booked through two campaigns
+/// is a booked lead of each.
+fn breakdown(
+    days: &[(NaiveDate, &DayCounts)],
+    from: NaiveDate,
+    dimension: Dimension,
+) -> Vec<BreakdownEntry> {
+    let mut by_key: BTreeMap<&Option<String>, Vec<(NaiveDate, &DayCounts)>> = BTreeMap::new();
+    for (day, counts) in days {
+        for (segment, counts) in &counts.segments {
+            if segment.dimension == dimension {
+                by_key.entry(&segment.key).or_default().push((*day, counts));
+            }
+        }
+    }
+    let mut entries: Vec<BreakdownEntry> = by_key
+        .into_iter()
+        .map(|(key, days)| BreakdownEntry {
+            key: key.clone(),
+            kpis: kpis(&days, from),
+        })
+        .filter(|entry| entry.kpis != kpis(&[], from))
+        .collect();
+    entries.sort_by(|a, b| {
+        (b.kpis.appointments_booked, &a.key).cmp(&(a.kpis.appointments_booked, &b.key))
+    });
+    entries
 }

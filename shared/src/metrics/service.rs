@@ -8,8 +8,9 @@ use std::time::Instant;
 use http::header::{CACHE_CONTROL, HeaderValue, ORIGIN, VARY};
 use http::{HeaderMap, Method};
 
-use super::{RangeQuery, metrics_report};
+use super::{RangeQuery, metrics_report_by};
 use crate::accounts::Account;
+use crate::booking::Dimension;
 use crate::clock::Clock;
 use crate::http::{ApiError, HttpResponse, authenticate, error, json};
 use crate::store::Store;
@@ -94,7 +95,12 @@ impl<S: Store + ?Sized> MetricsService<S> {
         let get = |name: &str| query.get(name).map(String::as_str);
         let range = RangeQuery::parse(get("range"), get("from"), get("to"))
             .map_err(|e| ApiError::InvalidRange(e.to_string()))?;
-        let report = metrics_report(&*self.store, account, range, self.clock.now())
+        let by = get("by")
+            .filter(|by| !by.trim().is_empty())
+            .map(str::parse::<Dimension>)
+            .transpose()
+            .map_err(|e| ApiError::InvalidBreakdown(e.to_string()))?;
+        let report = metrics_report_by(&*self.store, account, range, by, self.clock.now())
             .await
             .map_err(|e| {
                 tracing::error!(account = %account.id, error = %e, "store failed building metrics");
