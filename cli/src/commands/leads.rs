@@ -1,4 +1,4 @@
-//! `booking-tracker leads import|list`.
+//! `booking-tracker leads import|list|link|links`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde::Serialize;
 use shared::accounts::Account;
-use shared::ingest::{ImportReport, InvalidRow, LeadRow, import_leads};
+use shared::ingest::{ImportReport, LeadRow, RowNote, import_leads};
 use shared::leads::{Lead, LeadSource};
 use shared::store::Store;
 
@@ -25,13 +25,21 @@ pub async fn run(store: &dyn Store, command: LeadsCommand, json: bool) -> anyhow
             let account = load_account(store, &account).await?;
             list(store, &account, json).await
         }
+        LeadsCommand::Link(args) => {
+            let account = load_account(store, &args.account).await?;
+            super::links::link(store, &account, &args, json).await
+        }
+        LeadsCommand::Links(args) => {
+            let account = load_account(store, &args.account).await?;
+            super::links::links(store, &account, &args, json).await
+        }
     }
 }
 
 /// The CSV's rows, and the records that could not be read as rows at all.
 struct CsvRows {
     rows: Vec<LeadRow>,
-    unreadable: Vec<InvalidRow>,
+    unreadable: Vec<RowNote>,
 }
 
 /// Header names, lowercased with spaces and dashes as underscores.
@@ -75,6 +83,8 @@ fn read_csv(path: &Path) -> anyhow::Result<CsvRows> {
     );
     let email = column(&headers, &["email", "e_mail", "email_address"]);
     let status = column(&headers, &["status", "contact_status"]);
+    let campaign = column(&headers, &["campaign", "utm_campaign"]);
+    let source = column(&headers, &["source", "utm_source"]);
     if phone.is_none() && email.is_none() {
         let found: Vec<&str> = headers.iter().collect();
         bail!(
@@ -90,7 +100,7 @@ fn read_csv(path: &Path) -> anyhow::Result<CsvRows> {
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map_or(index + 2, |p| p.line() as usize);
-                unreadable.push(InvalidRow {
+                unreadable.push(RowNote {
                     line,
                     reason: format!("unreadable: {e}"),
                 });
@@ -112,6 +122,8 @@ fn read_csv(path: &Path) -> anyhow::Result<CsvRows> {
             phone: cell(phone),
             email: cell(email),
             status: cell(status),
+            campaign: cell(campaign),
+            source: cell(source),
             sheet_row: None,
         });
     }
@@ -157,14 +169,18 @@ async fn import(
         output::json(&report);
     } else {
         output::line(format!(
-            "{} new leads, {} updated, {} duplicate rows merged, {} invalid rows",
+            "{} new leads, {} updated, {} duplicate rows merged, {} invalid rows, {} warnings",
             report.imported,
             report.updated,
             report.duplicates,
-            report.invalid.len()
+            report.invalid.len(),
+            report.warnings.len()
         ));
         for row in &report.invalid {
             output::line(format!("  line {}: {}", row.line, row.reason));
+        }
+        for row in &report.warnings {
+            output::line(format!("  line {} (imported): {}", row.line, row.reason));
         }
     }
     Ok(())
@@ -200,7 +216,8 @@ fn view(lead: &Lead) -> LeadView<'_> {
     }
 }
 
-async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Result<()> {
+/// Every lead of the account, page by page.
+pub(super) async fn all_leads(store: &dyn Store, account: &Account) -> anyhow::Result<Vec<Lead>> {
     let mut leads = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -211,6 +228,11 @@ async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Resul
             None => break,
         }
     }
+    Ok(leads)
+}
+
+async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Result<()> {
+    let leads = all_leads(store, account).await?;
     if json {
         output::json(&leads.iter().map(view).collect::<Vec<_>>());
         return Ok(());
