@@ -76,6 +76,15 @@ async fn scenario(store: &str, env: &[(&str, &str)]) {
             .to_owned()
     };
     let (jane, bob) = (id_of("Doe, Jane"), id_of("Bob"));
+    let listed_jane = leads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["leadId"] == jane.as_str());
+    assert_eq!(
+        listed_jane.unwrap()["attribution"],
+        json!({"campaign": "spring", "source": "linkedin"})
+    );
 
     // No page anywhere: a usage error naming both ways to give one.
     let (code, refused, _) = cli(&["leads", "link", "acme", &jane]);
@@ -179,6 +188,20 @@ async fn scenario(store: &str, env: &[(&str, &str)]) {
     assert_eq!(&jane_row[2], "+447700123456");
     assert!(jane_row[4].contains("metadata%5Butm_source%5D=mail"));
     assert!(text.contains("\"Doe, Jane\""), "{text}");
+    let (_, listed, _) = cli(&["leads", "links", "acme"]);
+    let first = &listed.as_array().unwrap()[0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 5, "{first}");
+    assert!(
+        ["leadId", "name", "phone", "email", "url"]
+            .iter()
+            .all(|k| keys.contains(k))
+    );
 
     // The account's page can be self-hosted with its provider named, and forgotten.
     let page = [
@@ -254,12 +277,8 @@ async fn links_and_imports_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn links_and_imports_on_dynamodb_local() {
-    if !integration_tests::stores::dynamodb_available() {
-        return;
-    }
-    let Some(key) = integration_tests::emulators::kms_key().await else {
+    let Some((store, key)) = common::dynamodb_local("bt-links").await else {
         return;
     };
-    let table = format!("bt-links-{}", ulid::Ulid::new().to_string().to_lowercase());
-    scenario(&format!("dynamodb:{table}"), &[("KMS_KEY_ID", &key)]).await;
+    scenario(&store, &[("KMS_KEY_ID", &key)]).await;
 }

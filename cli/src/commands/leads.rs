@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde::Serialize;
 use shared::accounts::Account;
+use shared::domain::Attribution;
 use shared::ingest::{ImportReport, LeadRow, RowNote, import_leads};
 use shared::leads::{Lead, LeadSource};
 use shared::store::Store;
@@ -186,33 +187,53 @@ async fn import(
     Ok(())
 }
 
+/// A lead's id and contact details, as the lead commands print them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Contact<'a> {
+    pub(super) lead_id: &'a str,
+    pub(super) name: Option<&'a str>,
+    pub(super) phone: Option<&'a str>,
+    pub(super) email: Option<&'a str>,
+}
+
+impl<'a> Contact<'a> {
+    pub(super) fn of(lead: &'a Lead) -> Self {
+        Self {
+            lead_id: lead.id.as_str(),
+            name: lead.name.as_deref(),
+            phone: lead.phone.as_ref().map(|p| p.as_str()),
+            email: lead.email.as_ref().map(|e| e.as_str()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LeadView<'a> {
-    lead_id: &'a str,
-    name: Option<&'a str>,
-    phone: Option<&'a str>,
-    email: Option<&'a str>,
+    #[serde(flatten)]
+    contact: Contact<'a>,
     status: Option<&'a str>,
     source: LeadSource,
     booking_status: Option<&'static str>,
     next_appointment: Option<chrono::DateTime<Utc>>,
     appointment_set_at: Option<chrono::DateTime<Utc>>,
     bookings: usize,
+    /// The campaign and source the lead came from.
+    #[serde(skip_serializing_if = "Attribution::is_empty")]
+    attribution: &'a Attribution,
 }
 
 fn view(lead: &Lead) -> LeadView<'_> {
     LeadView {
-        lead_id: lead.id.as_str(),
-        name: lead.name.as_deref(),
-        phone: lead.phone.as_ref().map(|p| p.as_str()),
-        email: lead.email.as_ref().map(|e| e.as_str()),
+        contact: Contact::of(lead),
         status: lead.status.as_deref(),
         source: lead.source,
         booking_status: lead.booking_status().map(|s| s.as_str()),
         next_appointment: lead.next_appointment(),
         appointment_set_at: lead.appointment_set_at(),
         bookings: lead.bookings.len(),
+        attribution: &lead.attribution,
     }
 }
 
@@ -242,10 +263,10 @@ async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Resul
         .map(|lead| {
             let v = view(lead);
             vec![
-                v.lead_id.to_owned(),
-                or_dash(v.name),
-                or_dash(v.phone),
-                or_dash(v.email),
+                v.contact.lead_id.to_owned(),
+                or_dash(v.contact.name),
+                or_dash(v.contact.phone),
+                or_dash(v.contact.email),
                 or_dash(v.status),
                 or_dash(v.booking_status),
                 or_dash(v.next_appointment.map(|t| local(t, account.time_zone))),

@@ -8,7 +8,7 @@ use shared::leads::{BookingPage, BookingPageError, Lead};
 use shared::store::Store;
 
 use super::Coded;
-use super::leads::all_leads;
+use super::leads::{Contact, all_leads};
 use crate::cli::{LinkArgs, LinksArgs, PageArgs};
 use crate::output;
 
@@ -79,10 +79,8 @@ pub async fn link(
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LinkRow<'a> {
-    lead_id: &'a str,
-    name: Option<&'a str>,
-    phone: Option<&'a str>,
-    email: Option<&'a str>,
+    #[serde(flatten)]
+    contact: Contact<'a>,
     url: String,
 }
 
@@ -98,10 +96,7 @@ pub async fn links(
     let rows: Vec<LinkRow<'_>> = leads
         .iter()
         .map(|lead| LinkRow {
-            lead_id: lead.id.as_str(),
-            name: lead.name.as_deref(),
-            phone: lead.phone.as_ref().map(|p| p.as_str()),
-            email: lead.email.as_ref().map(|e| e.as_str()),
+            contact: Contact::of(lead),
             url: links.of(account, lead),
         })
         .collect();
@@ -111,13 +106,13 @@ pub async fn links(
     }
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(["leadId", "name", "phone", "email", "url"])?;
-    for row in &rows {
+    for LinkRow { contact, url } in &rows {
         csv.write_record([
-            row.lead_id,
-            row.name.unwrap_or_default(),
-            row.phone.unwrap_or_default(),
-            row.email.unwrap_or_default(),
-            &row.url,
+            contact.lead_id,
+            contact.name.unwrap_or_default(),
+            contact.phone.unwrap_or_default(),
+            contact.email.unwrap_or_default(),
+            url,
         ])?;
     }
     let bytes = csv.into_inner().map_err(|e| anyhow!("{e}"))?;
