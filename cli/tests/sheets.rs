@@ -31,6 +31,32 @@ fn cli(store: &str, google: &FakeGoogle, args: &[&str]) -> (i32, Value, String) 
     )
 }
 
+/// A SQLite store (in the returned directory) whose account `acme` is connected to the fake's
+/// sheet, named by `sheet` (an id or a URL), with `more` flags of `accounts update`; and what
+/// that update printed.
+fn connected(
+    google: &FakeGoogle,
+    sheet: &str,
+    more: &[&str],
+) -> (tempfile::TempDir, String, (i32, Value, String)) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
+    let key_file = dir.path().join("service-account.json");
+    std::fs::write(&key_file, google.key_file()).unwrap();
+    assert_eq!(cli(&store, google, &["accounts", "create", "acme"]).0, 0);
+    let connect = [
+        "accounts",
+        "update",
+        "acme",
+        "--google-sheet",
+        sheet,
+        "--google-credentials",
+        key_file.to_str().unwrap(),
+    ];
+    let updated = cli(&store, google, &[&connect[..], more].concat());
+    (dir, store, updated)
+}
+
 #[tokio::test]
 async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     let google = FakeGoogle::start(&[
@@ -38,27 +64,8 @@ async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
         &["NEW", "Bob", "Smith", "07742 201349", ""],
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
-    let key_file = dir.path().join("service-account.json");
-    std::fs::write(&key_file, google.key_file()).unwrap();
-    let key_path = key_file.to_str().unwrap();
-
-    assert_eq!(cli(&store, &google, &["accounts", "create", "acme"]).0, 0);
     let url = format!("https://docs.google.com/spreadsheets/d/{SPREADSHEET}/edit#gid=0");
-    let (code, shown, text) = cli(
-        &store,
-        &google,
-        &[
-            "accounts",
-            "update",
-            "acme",
-            "--google-sheet",
-            &url,
-            "--google-credentials",
-            key_path,
-        ],
-    );
+    let (_dir, store, (code, shown, text)) = connected(&google, &url, &[]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(shown["googleSheet"]["spreadsheetId"], SPREADSHEET);
     assert_eq!(shown["googleSheet"]["range"], "Leads!A2:X");
@@ -176,22 +183,10 @@ async fn a_link_column_gets_each_leads_booking_link_with_the_sheets_campaign() {
         "spring",
     ]])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
-    let key_file = dir.path().join("service-account.json");
-    std::fs::write(&key_file, google.key_file()).unwrap();
-    assert_eq!(cli(&store, &google, &["accounts", "create", "acme"]).0, 0);
-    let (code, shown, text) = cli(
-        &store,
+    let (_dir, store, (code, shown, text)) = connected(
         &google,
+        SPREADSHEET,
         &[
-            "accounts",
-            "update",
-            "acme",
-            "--google-sheet",
-            SPREADSHEET,
-            "--google-credentials",
-            key_file.to_str().unwrap(),
             "--sheet-columns",
             "campaign=F,link=H",
             "--booking-url",
