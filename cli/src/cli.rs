@@ -9,6 +9,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::store_url::StoreUrl;
 
+mod links;
+
+pub use links::{AccountLinkArgs, LinkArgs, LinksArgs, PageArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "booking-tracker",
@@ -235,7 +239,9 @@ pub struct UpdateAccountArgs {
     #[arg(long, value_name = "FILE")]
     pub google_credentials: Option<PathBuf>,
     /// Which column holds what, as name=COLUMN pairs; unnamed ones keep their column. A new
-    /// sheet starts with status=A,first_name=B,last_name=C,phone=D,email=E,booked=X.
+    /// sheet starts with status=A,first_name=B,last_name=C,phone=D,email=E,booked=X; campaign,
+    /// source (read) and link (written) are off until named; one named with no letters (link=)
+    /// is turned off again.
     #[arg(long, value_name = "SPEC")]
     pub sheet_columns: Option<String>,
     /// Stop keeping a Google Sheet (the sheet itself is left as it is).
@@ -250,6 +256,8 @@ pub struct UpdateAccountArgs {
     /// Status label written on leads who did not show.
     #[arg(long, value_name = "LABEL")]
     pub no_show_label: Option<String>,
+    #[command(flatten)]
+    pub links: AccountLinkArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -270,11 +278,16 @@ pub enum SheetsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LeadsCommand {
-    /// Import leads from a CSV file with a header row: name, phone, email, status (any case,
-    /// any order; first_name/last_name also work).
+    /// Import leads from a CSV file with a header row: name, phone, email, status, campaign,
+    /// source (any case, any order; first_name/last_name also work).
     Import { account: String, file: PathBuf },
     /// List an account's leads.
     List { account: String },
+    /// Print a lead's personal booking link: the page plus the lead id, campaign and source,
+    /// and the lead's details as prefill.
+    Link(LinkArgs),
+    /// Print every lead's personal booking link as CSV: leadId,name,phone,email,url.
+    Links(LinksArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,7 +28,7 @@ async fn main() -> ExitCode {
             if error.downcast_ref::<commands::AlreadyReported>().is_none() {
                 output::failure(&error, json);
             }
-            ExitCode::FAILURE
+            ExitCode::from(commands::Coded::exit_code(&error))
         }
     }
 }

@@ -21,6 +21,11 @@ pub fn line(text: impl std::fmt::Display) {
     println!("{text}");
 }
 
+/// Text as it is, its own line endings included (a CSV).
+pub fn raw(text: &str) {
+    print!("{text}");
+}
+
 /// A text table: a header row, then rows, columns padded to their widest cell.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();

@@ -31,6 +31,32 @@ fn cli(store: &str, google: &FakeGoogle, args: &[&str]) -> (i32, Value, String) 
     )
 }
 
+/// A SQLite store (in the returned directory) whose account `acme` is connected to the fake's
+/// sheet, named by `sheet` (an id or a URL), with `more` flags of `accounts update`; and what
+/// that update printed.
+fn connected(
+    google: &FakeGoogle,
+    sheet: &str,
+    more: &[&str],
+) -> (tempfile::TempDir, String, (i32, Value, String)) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
+    let key_file = dir.path().join("service-account.json");
+    std::fs::write(&key_file, google.key_file()).unwrap();
+    assert_eq!(cli(&store, google, &["accounts", "create", "acme"]).0, 0);
+    let connect = [
+        "accounts",
+        "update",
+        "acme",
+        "--google-sheet",
+        sheet,
+        "--google-credentials",
+        key_file.to_str().unwrap(),
+    ];
+    let updated = cli(&store, google, &[&connect[..], more].concat());
+    (dir, store, updated)
+}
+
 #[tokio::test]
 async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     let google = FakeGoogle::start(&[
@@ -38,27 +64,8 @@ async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
         &["NEW", "Bob", "Smith", "07742 201349", ""],
     ])
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
-    let key_file = dir.path().join("service-account.json");
-    std::fs::write(&key_file, google.key_file()).unwrap();
-    let key_path = key_file.to_str().unwrap();
-
-    assert_eq!(cli(&store, &google, &["accounts", "create", "acme"]).0, 0);
     let url = format!("https://docs.google.com/spreadsheets/d/{SPREADSHEET}/edit#gid=0");
-    let (code, shown, text) = cli(
-        &store,
-        &google,
-        &[
-            "accounts",
-            "update",
-            "acme",
-            "--google-sheet",
-            &url,
-            "--google-credentials",
-            key_path,
-        ],
-    );
+    let (_dir, store, (code, shown, text)) = connected(&google, &url, &[]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(shown["googleSheet"]["spreadsheetId"], SPREADSHEET);
     assert_eq!(shown["googleSheet"]["range"], "Leads!A2:X");
@@ -163,4 +170,46 @@ async fn a_bad_key_file_is_refused_with_its_reason() {
     let (code, _, text) = cli(&store, &google, &["sheets", "pull", "acme"]);
     assert_eq!(code, 1);
     assert!(text.contains("--google-sheet"), "{text}");
+}
+
+#[tokio::test]
+async fn a_link_column_gets_each_leads_booking_link_with_the_sheets_campaign() {
+    let google = FakeGoogle::start(&[&[
+        "",
+        "Jane",
+        "Doe",
+        "07700 123456",
+        "jane@example.com",
+        "spring",
+    ]])
+    .await;
+    let (_dir, store, (code, shown, text)) = connected(
+        &google,
+        SPREADSHEET,
+        &[
+            "--sheet-columns",
+            "campaign=F,link=H",
+            "--booking-url",
+            "https://calendly.com/acme/intro",
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["columns"]["campaign"], "F");
+    assert_eq!(shown["googleSheet"]["columns"]["link"], "H");
+    assert_eq!(shown["googleSheet"]["columns"]["source"], Value::Null);
+
+    let (code, pushed, text) = cli(&store, &google, &["sheets", "push", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(pushed["cellsWritten"], 1, "{pushed}");
+    let (_, leads, _) = cli(&store, &google, &["leads", "list", "acme"]);
+    let jane = leads[0]["leadId"].as_str().unwrap();
+    assert_eq!(
+        google.state().cell("H2"),
+        format!(
+            "https://calendly.com/acme/intro?utm_content={jane}&utm_campaign=spring\
+             &name=Jane+Doe&email=jane%40example.com"
+        )
+    );
+    let (_, again, _) = cli(&store, &google, &["sheets", "push", "acme"]);
+    assert_eq!(again["cellsWritten"], 0, "the link is written once");
 }

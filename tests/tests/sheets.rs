@@ -11,10 +11,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use integration_tests::fakes::fast_retries;
 use integration_tests::google::{CLIENT_EMAIL, FakeGoogle, SPREADSHEET};
 use integration_tests::stores::Harness;
-use shared::accounts::{Account, NewAccount, SheetColumns, SheetRange, SheetSettings};
+use shared::accounts::{
+    Account, LinkSettings, NewAccount, SheetColumns, SheetRange, SheetSettings,
+};
 use shared::clock::FixedClock;
 use shared::domain::{
-    AccountId, Attendee, BookingEvent, BookingKey, Email, EventKind, Phone, Provider, Region,
+    AccountId, Attendee, Attribution, BookingEvent, BookingKey, Email, EventKind, Phone, Provider,
+    Region,
 };
 use shared::ingest::apply_event;
 use shared::leads::{Lead, LeadSource};
@@ -44,6 +47,11 @@ struct World {
 
 /// An account on the London clock whose sheet holds `rows` from row 2.
 async fn world(rows: &[&[&str]]) -> World {
+    world_with(rows, SheetColumns::default(), LinkSettings::default()).await
+}
+
+/// [`world`] with other columns and link settings.
+async fn world_with(rows: &[&[&str]], columns: SheetColumns, links: LinkSettings) -> World {
     let h = Harness::sqlite().await;
     let google = FakeGoogle::start(rows).await;
     let http = ProviderHttp::new(fast_retries()).unwrap();
@@ -62,9 +70,10 @@ async fn world(rows: &[&[&str]]) -> World {
     account.google_sheet = Some(SheetSettings {
         spreadsheet_id: SPREADSHEET.into(),
         range: SheetRange::parse("Leads!A2:X").unwrap(),
-        columns: SheetColumns::default(),
+        columns,
         credentials: Some(google.credentials()),
     });
+    account.links = links;
     let account = h.store.create_account(&account).await.unwrap();
     World {
         h,
@@ -432,4 +441,87 @@ async fn a_sheet_not_shared_with_the_service_account_says_so() {
         !report.errors[0].message.contains("PRIVATE KEY"),
         "the key never shows"
     );
+}
+
+#[tokio::test]
+async fn campaign_and_source_are_read_and_each_lead_gets_its_link_written_once() {
+    let columns = SheetColumns::default()
+        .with_spec("campaign=F,source=G,link=H")
+        .unwrap();
+    let links = LinkSettings {
+        booking_url: Some("https://calendly.com/acme/intro?month=2026-04".into()),
+        ..LinkSettings::default()
+    };
+    let w = world_with(
+        &[
+            &[
+                "",
+                "Jane",
+                "Doe",
+                "07700 123456",
+                "jane@example.com",
+                "spring",
+                "linkedin",
+            ],
+            &["", "Bob", "Smith", "12", "bob@example.com", "", "referral"],
+        ],
+        columns,
+        links,
+    )
+    .await;
+    let first = w.sync().await;
+    assert!(first.success, "{first:?}");
+    let sheet = first.sheet.unwrap();
+    assert_eq!(sheet.imported, 2);
+    assert!(sheet.invalid.is_empty(), "{sheet:?}");
+    assert_eq!(sheet.warnings.len(), 1, "{sheet:?}");
+    assert_eq!(sheet.warnings[0].line, 3);
+    assert!(sheet.warnings[0].reason.contains("imported by its email"));
+
+    let leads = w.leads().await;
+    let by_email = |email: &str| {
+        leads
+            .iter()
+            .find(|l| l.email.as_ref().map(Email::as_str) == Some(email))
+            .unwrap()
+            .clone()
+    };
+    let (jane, bob) = (by_email("jane@example.com"), by_email("bob@example.com"));
+    assert_eq!(
+        jane.attribution,
+        Attribution::new(Some("spring"), Some("linkedin"))
+    );
+    assert_eq!(bob.attribution, Attribution::new(None, Some("referral")));
+    assert_eq!(bob.phone, None, "the unusable phone is left out");
+    {
+        let state = w.google.state();
+        assert_eq!(state.batch_updates.len(), 1, "both links in one call");
+        assert_eq!(
+            state.cell("H2"),
+            format!(
+                "https://calendly.com/acme/intro?month=2026-04&utm_content={}&utm_campaign=spring\
+                 &utm_source=linkedin&name=Jane+Doe&email=jane%40example.com",
+                jane.id
+            )
+        );
+        assert!(
+            state
+                .cell("H3")
+                .contains(&format!("utm_content={}", bob.id))
+        );
+        assert_eq!(state.cell("A2"), "", "no booking, no label");
+    }
+
+    let again = w.sync().await;
+    assert_eq!(
+        again.sheet.unwrap().cells_written,
+        0,
+        "links already in place"
+    );
+
+    // The team moves Jane to another campaign: the pull takes it, the push rewrites her link.
+    w.google.state().grid[1][5] = "summer".into();
+    let moved = w.sync().await;
+    assert_eq!(moved.sheet.unwrap().cells_written, 1);
+    assert!(w.google.state().cell("H2").contains("utm_campaign=summer"));
 }

@@ -4,14 +4,13 @@ use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use shared::accounts::{
-    Account, DEFAULT_SHEET_RANGE, GoogleCredentials, IssuedSecrets, NewAccount, SecretKind,
-    SheetColumns, SheetRange, SheetSettings, StatusLabels,
-};
+use shared::accounts::{Account, IssuedSecrets, NewAccount, SecretKind, StatusLabels};
 use shared::domain::{AccountId, Region, Secret};
 use shared::secrets::StoredSecret;
 use shared::store::{Store, StoreError};
 
+use super::account_links::{LinkChange, link_rows};
+use super::account_sheet::{SheetChange, sheet_summary};
 use super::{load_account, local};
 use crate::cli::{AccountsCommand, CreateAccountArgs, SecretArg, UpdateAccountArgs};
 use crate::output;
@@ -141,6 +140,7 @@ struct AccountView<'a> {
     calendly: serde_json::Value,
     labels: &'a StatusLabels,
     google_sheet: Option<serde_json::Value>,
+    links: serde_json::Value,
     webhook_paths: WebhookPaths,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -171,6 +171,7 @@ fn view(account: &Account) -> AccountView<'_> {
                 "serviceAccount": sheet.credentials.as_ref().map(|c| &c.client_email),
             })
         }),
+        links: super::account_links::view(&account.links),
         webhook_paths: paths(&account.id),
         created_at: account.created_at,
         updated_at: account.updated_at,
@@ -229,13 +230,18 @@ fn show(account: &Account, json: bool) {
                 ),
             ],
             vec!["Google Sheet".into(), sheet_summary(account)],
+        ]
+        .into_iter()
+        .chain(link_rows(&account.links))
+        .chain([
             vec!["Cal.com webhook path".into(), p.calcom],
             vec!["Calendly webhook path".into(), p.calendly],
             vec![
                 "created".into(),
                 local(account.created_at, account.time_zone),
             ],
-        ],
+        ])
+        .collect::<Vec<_>>(),
     );
 }
 
@@ -294,6 +300,7 @@ async fn update(store: &dyn Store, args: UpdateAccountArgs, json: bool) -> anyho
         secret(&args.calendly_signing_key)?,
     );
     let sheet_change = SheetChange::from_args(&args)?;
+    let link_change = LinkChange::from_args(&args.links)?;
 
     for _ in 0..5 {
         let mut account = load_account(store, &args.account).await?;
@@ -336,6 +343,7 @@ async fn update(store: &dyn Store, args: UpdateAccountArgs, json: bool) -> anyho
             account.calendly.signing_key = StoredSecret::Plain(key.clone());
         }
         sheet_change.apply(&mut account)?;
+        link_change.apply(&mut account)?;
         for (slot, value) in [
             (&mut account.labels.booked, &args.booked_label),
             (&mut account.labels.cancelled, &args.cancelled_label),
@@ -405,138 +413,4 @@ async fn rotate(store: &dyn Store, raw: &str, which: SecretArg, json: bool) -> a
         }
     }
     bail!("the account kept changing while it was being updated; try again")
-}
-
-fn sheet_summary(account: &Account) -> String {
-    let Some(sheet) = &account.google_sheet else {
-        return "not set".into();
-    };
-    let columns = sheet
-        .columns
-        .all()
-        .iter()
-        .map(|(name, column)| format!("{name}={column}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let shared_with = sheet.credentials.as_ref().map_or_else(
-        || "no service account yet: set --google-credentials".to_owned(),
-        |c| format!("shared with {}", c.client_email),
-    );
-    format!(
-        "{} {} ({columns}); {shared_with}",
-        sheet.spreadsheet_id,
-        sheet.range.as_str()
-    )
-}
-
-/// What `accounts update` changes about the account's sheet, checked before anything is saved.
-struct SheetChange {
-    disconnect: bool,
-    spreadsheet: Option<String>,
-    range: Option<SheetRange>,
-    columns: Option<String>,
-    credentials: Option<GoogleCredentials>,
-}
-
-impl SheetChange {
-    fn from_args(args: &UpdateAccountArgs) -> anyhow::Result<Self> {
-        let spreadsheet = args
-            .google_sheet
-            .as_deref()
-            .map(spreadsheet_id)
-            .transpose()?;
-        let range = args
-            .google_sheet_range
-            .as_deref()
-            .map(|r| SheetRange::parse(r).map_err(|e| anyhow!("--google-sheet-range: {e}")))
-            .transpose()?;
-        if let Some(spec) = &args.sheet_columns {
-            SheetColumns::default()
-                .with_spec(spec)
-                .map_err(|e| anyhow!("--sheet-columns: {e}"))?;
-        }
-        let credentials = args
-            .google_credentials
-            .as_deref()
-            .map(|path| {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let credentials = GoogleCredentials::from_key_file(&text)
-                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-                shared::sheets::sign_assertion(&credentials, 0)
-                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-                anyhow::Ok(credentials)
-            })
-            .transpose()?;
-        Ok(Self {
-            disconnect: args.no_google_sheet,
-            spreadsheet,
-            range,
-            columns: args.sheet_columns.clone(),
-            credentials,
-        })
-    }
-
-    fn apply(&self, account: &mut Account) -> anyhow::Result<()> {
-        if self.disconnect {
-            account.google_sheet = None;
-            return Ok(());
-        }
-        if let Some(id) = &self.spreadsheet {
-            match &mut account.google_sheet {
-                Some(sheet) => sheet.spreadsheet_id.clone_from(id),
-                None => {
-                    account.google_sheet = Some(SheetSettings {
-                        spreadsheet_id: id.clone(),
-                        range: SheetRange::parse(DEFAULT_SHEET_RANGE).map_err(|e| anyhow!(e))?,
-                        columns: SheetColumns::default(),
-                        credentials: None,
-                    });
-                }
-            }
-        }
-        let touches = self.range.is_some() || self.columns.is_some() || self.credentials.is_some();
-        let Some(sheet) = &mut account.google_sheet else {
-            if touches {
-                bail!(
-                    "the account has no Google Sheet: set one with --google-sheet SPREADSHEET_ID"
-                );
-            }
-            return Ok(());
-        };
-        if let Some(range) = &self.range {
-            sheet.range = range.clone();
-        }
-        if let Some(spec) = &self.columns {
-            sheet.columns = sheet
-                .columns
-                .clone()
-                .with_spec(spec)
-                .map_err(|e| anyhow!("--sheet-columns: {e}"))?;
-        }
-        if let Some(credentials) = &self.credentials {
-            sheet.credentials = Some(credentials.clone());
-        }
-        sheet
-            .columns
-            .check(&sheet.range)
-            .map_err(|e| anyhow!("the sheet's columns: {e}"))
-    }
-}
-
-/// A spreadsheet id, or the id inside a spreadsheet's URL
-/// (`https://docs.google.com/spreadsheets/d/<id>/edit`).
-fn spreadsheet_id(raw: &str) -> anyhow::Result<String> {
-    let raw = raw.trim();
-    let id = raw.split_once("/spreadsheets/d/").map_or(raw, |(_, rest)| {
-        rest.split(['/', '?', '#']).next().unwrap_or_default()
-    });
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        bail!("--google-sheet {raw:?}: expected a spreadsheet id or its docs.google.com URL");
-    }
-    Ok(id.to_owned())
 }

@@ -1,4 +1,4 @@
-//! `booking-tracker leads import|list`.
+//! `booking-tracker leads import|list|link|links`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -7,7 +7,8 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde::Serialize;
 use shared::accounts::Account;
-use shared::ingest::{ImportReport, InvalidRow, LeadRow, import_leads};
+use shared::domain::Attribution;
+use shared::ingest::{ImportReport, LeadRow, RowNote, import_leads};
 use shared::leads::{Lead, LeadSource};
 use shared::store::Store;
 
@@ -25,13 +26,21 @@ pub async fn run(store: &dyn Store, command: LeadsCommand, json: bool) -> anyhow
             let account = load_account(store, &account).await?;
             list(store, &account, json).await
         }
+        LeadsCommand::Link(args) => {
+            let account = load_account(store, &args.account).await?;
+            super::links::link(store, &account, &args, json).await
+        }
+        LeadsCommand::Links(args) => {
+            let account = load_account(store, &args.account).await?;
+            super::links::links(store, &account, &args, json).await
+        }
     }
 }
 
 /// The CSV's rows, and the records that could not be read as rows at all.
 struct CsvRows {
     rows: Vec<LeadRow>,
-    unreadable: Vec<InvalidRow>,
+    unreadable: Vec<RowNote>,
 }
 
 /// Header names, lowercased with spaces and dashes as underscores.
@@ -75,6 +84,8 @@ fn read_csv(path: &Path) -> anyhow::Result<CsvRows> {
     );
     let email = column(&headers, &["email", "e_mail", "email_address"]);
     let status = column(&headers, &["status", "contact_status"]);
+    let campaign = column(&headers, &["campaign", "utm_campaign"]);
+    let source = column(&headers, &["source", "utm_source"]);
     if phone.is_none() && email.is_none() {
         let found: Vec<&str> = headers.iter().collect();
         bail!(
@@ -90,7 +101,7 @@ fn read_csv(path: &Path) -> anyhow::Result<CsvRows> {
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map_or(index + 2, |p| p.line() as usize);
-                unreadable.push(InvalidRow {
+                unreadable.push(RowNote {
                     line,
                     reason: format!("unreadable: {e}"),
                 });
@@ -112,6 +123,8 @@ fn read_csv(path: &Path) -> anyhow::Result<CsvRows> {
             phone: cell(phone),
             email: cell(email),
             status: cell(status),
+            campaign: cell(campaign),
+            source: cell(source),
             sheet_row: None,
         });
     }
@@ -157,50 +170,75 @@ async fn import(
         output::json(&report);
     } else {
         output::line(format!(
-            "{} new leads, {} updated, {} duplicate rows merged, {} invalid rows",
+            "{} new leads, {} updated, {} duplicate rows merged, {} invalid rows, {} warnings",
             report.imported,
             report.updated,
             report.duplicates,
-            report.invalid.len()
+            report.invalid.len(),
+            report.warnings.len()
         ));
         for row in &report.invalid {
             output::line(format!("  line {}: {}", row.line, row.reason));
+        }
+        for row in &report.warnings {
+            output::line(format!("  line {} (imported): {}", row.line, row.reason));
         }
     }
     Ok(())
 }
 
+/// A lead's id and contact details, as the lead commands print them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Contact<'a> {
+    pub(super) lead_id: &'a str,
+    pub(super) name: Option<&'a str>,
+    pub(super) phone: Option<&'a str>,
+    pub(super) email: Option<&'a str>,
+}
+
+impl<'a> Contact<'a> {
+    pub(super) fn of(lead: &'a Lead) -> Self {
+        Self {
+            lead_id: lead.id.as_str(),
+            name: lead.name.as_deref(),
+            phone: lead.phone.as_ref().map(|p| p.as_str()),
+            email: lead.email.as_ref().map(|e| e.as_str()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LeadView<'a> {
-    lead_id: &'a str,
-    name: Option<&'a str>,
-    phone: Option<&'a str>,
-    email: Option<&'a str>,
+    #[serde(flatten)]
+    contact: Contact<'a>,
     status: Option<&'a str>,
     source: LeadSource,
     booking_status: Option<&'static str>,
     next_appointment: Option<chrono::DateTime<Utc>>,
     appointment_set_at: Option<chrono::DateTime<Utc>>,
     bookings: usize,
+    /// The campaign and source the lead came from.
+    #[serde(skip_serializing_if = "Attribution::is_empty")]
+    attribution: &'a Attribution,
 }
 
 fn view(lead: &Lead) -> LeadView<'_> {
     LeadView {
-        lead_id: lead.id.as_str(),
-        name: lead.name.as_deref(),
-        phone: lead.phone.as_ref().map(|p| p.as_str()),
-        email: lead.email.as_ref().map(|e| e.as_str()),
+        contact: Contact::of(lead),
         status: lead.status.as_deref(),
         source: lead.source,
         booking_status: lead.booking_status().map(|s| s.as_str()),
         next_appointment: lead.next_appointment(),
         appointment_set_at: lead.appointment_set_at(),
         bookings: lead.bookings.len(),
+        attribution: &lead.attribution,
     }
 }
 
-async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Result<()> {
+/// Every lead of the account, page by page.
+pub(super) async fn all_leads(store: &dyn Store, account: &Account) -> anyhow::Result<Vec<Lead>> {
     let mut leads = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -211,6 +249,11 @@ async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Resul
             None => break,
         }
     }
+    Ok(leads)
+}
+
+async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Result<()> {
+    let leads = all_leads(store, account).await?;
     if json {
         output::json(&leads.iter().map(view).collect::<Vec<_>>());
         return Ok(());
@@ -220,10 +263,10 @@ async fn list(store: &dyn Store, account: &Account, json: bool) -> anyhow::Resul
         .map(|lead| {
             let v = view(lead);
             vec![
-                v.lead_id.to_owned(),
-                or_dash(v.name),
-                or_dash(v.phone),
-                or_dash(v.email),
+                v.contact.lead_id.to_owned(),
+                or_dash(v.contact.name),
+                or_dash(v.contact.phone),
+                or_dash(v.contact.email),
                 or_dash(v.status),
                 or_dash(v.booking_status),
                 or_dash(v.next_appointment.map(|t| local(t, account.time_zone))),

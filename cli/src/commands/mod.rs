@@ -1,10 +1,13 @@
 //! One module per command group; each takes the store URL and whether to print JSON.
 
+mod account_links;
+mod account_sheet;
 mod accounts;
 mod appointments;
 mod deliveries;
 mod keys;
 mod leads;
+mod links;
 mod metrics;
 mod sheets;
 mod sync;
@@ -103,6 +106,26 @@ pub struct AlreadyReported;
 pub struct Coded {
     pub code: &'static str,
     pub message: String,
+}
+
+impl Coded {
+    /// The code of a command line that parsed but cannot run as given (exit 2).
+    pub const USAGE: &'static str = "usage";
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: Self::USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// The exit code `error` calls for: 2 for a usage error, else 1.
+    pub fn exit_code(error: &anyhow::Error) -> u8 {
+        match error.downcast_ref::<Coded>() {
+            Some(coded) if coded.code == Self::USAGE => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// The account a command names, or an error that says how to create it.

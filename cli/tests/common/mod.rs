@@ -71,3 +71,14 @@ impl Drop for Server {
         let _ = self.child.kill();
     }
 }
+
+/// A fresh `dynamodb:TABLE` store URL and the `KMS_KEY_ID` its secrets are sealed under, or
+/// `None` (skip) when DynamoDB Local or moto is not running.
+pub(crate) async fn dynamodb_local(prefix: &str) -> Option<(String, String)> {
+    if !integration_tests::stores::dynamodb_available() {
+        return None;
+    }
+    let key = integration_tests::emulators::kms_key().await?;
+    let table = format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase());
+    Some((format!("dynamodb:{table}"), key))
+}

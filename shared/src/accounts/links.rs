@@ -15,6 +15,9 @@ pub struct LinkSettings {
     /// The booking page `leads link` and the sheet's `link` column use when none is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_url: Option<String>,
+    /// The provider of `booking_url` when its host does not say (a self-hosted Cal.com).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_provider: Option<Provider>,
 }
 
 impl LinkSettings {

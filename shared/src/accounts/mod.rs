@@ -4,6 +4,7 @@ mod account;
 mod keys;
 mod links;
 mod sheet;
+mod sheet_columns;
 
 pub use account::{
     Account, CalcomSettings, CalendlySettings, IssuedSecrets, NewAccount, SecretKind, StatusLabels,
@@ -13,6 +14,5 @@ pub use keys::{
     DEMO_API_KEY, DEMO_CALCOM_SECRET, DEMO_CALENDLY_KEY, generate_secret,
 };
 pub use links::LinkSettings;
-pub use sheet::{
-    Column, DEFAULT_SHEET_RANGE, GoogleCredentials, SheetColumns, SheetRange, SheetSettings,
-};
+pub use sheet::{Column, DEFAULT_SHEET_RANGE, GoogleCredentials, SheetRange, SheetSettings};
+pub use sheet_columns::SheetColumns;

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::SheetColumns;
 use crate::domain::Secret;
 use crate::secrets::StoredSecret;
 
@@ -26,7 +27,7 @@ pub struct SheetSettings {
 
 /// A column by its letters (`A`, `X`, `AB`), kept as a zero-based index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Column(u16);
+pub struct Column(pub(super) u16);
 
 impl Column {
     /// Parses `A`..`ZZZ` (any case).
@@ -172,89 +173,6 @@ impl<'de> Deserialize<'de> for SheetRange {
     }
 }
 
-/// Which column holds what. The defaults are the previous system's layout.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SheetColumns {
-    /// `Contact_Status`: the label booking-tracker writes.
-    pub status: Column,
-    pub first_name: Column,
-    pub last_name: Column,
-    pub phone: Column,
-    pub email: Column,
-    /// `call_booked`: the next call, `HH:MM DD/MM/YYYY` in the account's time zone.
-    pub booked: Column,
-}
-
-impl Default for SheetColumns {
-    fn default() -> Self {
-        let col = |n: u16| Column(n);
-        Self {
-            status: col(0),
-            first_name: col(1),
-            last_name: col(2),
-            phone: col(3),
-            email: col(4),
-            booked: col(23),
-        }
-    }
-}
-
-impl SheetColumns {
-    /// Applies `status=A,first_name=B,...` over these columns; unnamed ones keep their value.
-    pub fn with_spec(mut self, spec: &str) -> Result<Self, String> {
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (name, letters) = part
-                .split_once('=')
-                .ok_or_else(|| format!("{part:?}: expected name=COLUMN, such as phone=D"))?;
-            let column = Column::parse(letters)?;
-            let slot = match name.trim().to_ascii_lowercase().as_str() {
-                "status" => &mut self.status,
-                "first_name" => &mut self.first_name,
-                "last_name" => &mut self.last_name,
-                "phone" => &mut self.phone,
-                "email" => &mut self.email,
-                "booked" => &mut self.booked,
-                other => {
-                    return Err(format!(
-                        "unknown sheet column {other:?}: expected status, first_name, last_name, phone, email or booked"
-                    ));
-                }
-            };
-            *slot = column;
-        }
-        Ok(self)
-    }
-
-    pub fn all(&self) -> [(&'static str, Column); 6] {
-        [
-            ("status", self.status),
-            ("first_name", self.first_name),
-            ("last_name", self.last_name),
-            ("phone", self.phone),
-            ("email", self.email),
-            ("booked", self.booked),
-        ]
-    }
-
-    /// Every column inside `range`, and no two fields sharing one.
-    pub fn check(&self, range: &SheetRange) -> Result<(), String> {
-        let all = self.all();
-        for (i, (name, column)) in all.iter().enumerate() {
-            if !range.holds(*column) {
-                return Err(format!(
-                    "the {name} column {column} is outside the range {}",
-                    range.as_str()
-                ));
-            }
-            if let Some((other, _)) = all[..i].iter().find(|(_, c)| c == column) {
-                return Err(format!("{other} and {name} are both column {column}"));
-            }
-        }
-        Ok(())
-    }
-}
-
 /// The parts of a Google service-account key file the sync uses. The private key is a secret:
 /// never logged, never shown.
 #[derive(Clone, Serialize, Deserialize)]
@@ -374,21 +292,6 @@ mod tests {
         ] {
             assert!(SheetRange::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn column_specs_override_the_defaults_and_must_fit_the_range() {
-        let columns = SheetColumns::default()
-            .with_spec("phone=F, booked=Y")
-            .unwrap();
-        assert_eq!(columns.phone.to_string(), "F");
-        assert_eq!(columns.email.to_string(), "E");
-        let range = SheetRange::parse(DEFAULT_SHEET_RANGE).unwrap();
-        assert!(SheetColumns::default().check(&range).is_ok());
-        assert!(columns.check(&range).unwrap_err().contains("outside"));
-        let clash = SheetColumns::default().with_spec("email=D").unwrap();
-        assert!(clash.check(&range).unwrap_err().contains("both column D"));
-        assert!(SheetColumns::default().with_spec("notes=F").is_err());
     }
 
     #[test]

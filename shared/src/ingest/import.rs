@@ -1,5 +1,6 @@
 //! Upserting leads from rows (a CSV import, the team's sheet): phones normalised in the account's
-//! region, invalid rows reported by line, duplicates merged, existing leads updated.
+//! region, invalid rows reported by line, duplicates merged, existing leads updated. A row whose
+//! phone does not parse is still imported by its email, with a warning.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::accounts::Account;
-use crate::domain::{Email, LeadId, Phone};
+use crate::domain::{Attribution, Email, LeadId, Phone};
 use crate::leads::{Lead, LeadSource};
 use crate::matching::match_lead;
 use crate::store::{LeadWrite, LookupClaim, Store, StoreError};
@@ -21,16 +22,21 @@ pub struct LeadRow {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub status: Option<String>,
+    /// The campaign and source the lead came from (SPEC §7).
+    pub campaign: Option<String>,
+    pub source: Option<String>,
     pub sheet_row: Option<u32>,
 }
 
+/// A row reported by its line: why it was not imported, or what of it was left out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct InvalidRow {
+pub struct RowNote {
     pub line: usize,
     pub reason: String,
 }
 
-/// What an import did: `{"imported", "updated", "duplicates", "invalid": [{"line", "reason"}]}`.
+/// What an import did: `{"imported", "updated", "duplicates", "invalid", "warnings"}`, the last
+/// two lists of `{"line", "reason"}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     /// New leads created.
@@ -39,7 +45,10 @@ pub struct ImportReport {
     pub updated: usize,
     /// Rows merged into an earlier row of the same import (same phone or email).
     pub duplicates: usize,
-    pub invalid: Vec<InvalidRow>,
+    /// Rows not imported.
+    pub invalid: Vec<RowNote>,
+    /// Rows imported without a detail that did not parse (a phone: the lead is kept by email).
+    pub warnings: Vec<RowNote>,
 }
 
 /// A valid row, and the rows merged into it.
@@ -49,6 +58,7 @@ struct Candidate {
     phone: Option<Phone>,
     email: Option<Email>,
     status: Option<String>,
+    attribution: Attribution,
     sheet_row: Option<u32>,
 }
 
@@ -98,6 +108,7 @@ pub async fn import_leads(
                 lead.phone.clone_from(&candidate.phone);
                 lead.email.clone_from(&candidate.email);
                 lead.status.clone_from(&candidate.status);
+                lead.attribution.clone_from(&candidate.attribution);
                 lead.sheet_row = candidate.sheet_row;
                 lead.revision = 1;
                 fresh.push(lead);
@@ -122,9 +133,15 @@ fn merge_rows(account: &Account, rows: Vec<LeadRow>, report: &mut ImportReport) 
     let mut by_email: HashMap<Email, usize> = HashMap::new();
     for row in rows {
         let candidate = match validate(account, &row) {
-            Ok(candidate) => candidate,
+            Ok((candidate, warning)) => {
+                report.warnings.extend(warning.map(|reason| RowNote {
+                    line: row.line,
+                    reason,
+                }));
+                candidate
+            }
             Err(reason) => {
-                report.invalid.push(InvalidRow {
+                report.invalid.push(RowNote {
                     line: row.line,
                     reason,
                 });
@@ -143,6 +160,7 @@ fn merge_rows(account: &Account, rows: Vec<LeadRow>, report: &mut ImportReport) 
                 let merged = &mut candidates[index];
                 merged.name = candidate.name.or(merged.name.take());
                 merged.status = candidate.status.or(merged.status.take());
+                merged.attribution = candidate.attribution.or(&merged.attribution);
                 merged.sheet_row = merged.sheet_row.or(candidate.sheet_row);
                 // A detail already owned by another row of this import stays with that row.
                 if merged.phone.is_none()
@@ -179,7 +197,8 @@ fn merge_rows(account: &Account, rows: Vec<LeadRow>, report: &mut ImportReport) 
     candidates
 }
 
-fn validate(account: &Account, row: &LeadRow) -> Result<Candidate, String> {
+/// The row as a lead, with a warning when its phone was left out; or why it cannot be one.
+fn validate(account: &Account, row: &LeadRow) -> Result<(Candidate, Option<String>), String> {
     let text = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -191,20 +210,27 @@ fn validate(account: &Account, row: &LeadRow) -> Result<Candidate, String> {
             Phone::parse(&raw, account.phone_region)
                 .map_err(|e| format!("phone: {e} (read in region {})", account.phone_region))
         })
-        .transpose()?;
+        .transpose();
     let email = text(&row.email)
         .map(|raw| Email::parse(&raw).map_err(|e| format!("email: {e}")))
-        .transpose()?;
+        .transpose();
+    let (phone, warning) = match (phone, &email) {
+        (Err(reason), Ok(Some(_))) => (None, Some(format!("{reason}; imported by its email"))),
+        (phone, _) => (phone?, None),
+    };
+    let email = email?;
     if phone.is_none() && email.is_none() {
         return Err("no phone or email: a lead needs one to be matched".into());
     }
-    Ok(Candidate {
+    let candidate = Candidate {
         name: text(&row.name),
         phone,
         email,
         status: text(&row.status),
+        attribution: Attribution::new(row.campaign.as_deref(), row.source.as_deref()),
         sheet_row: row.sheet_row,
-    })
+    };
+    Ok((candidate, warning))
 }
 
 /// Updates an existing lead from a row: given values replace stored ones; a phone or email owned
@@ -257,6 +283,7 @@ async fn update_existing(
         if row.status.is_some() {
             lead.status.clone_from(&row.status);
         }
+        lead.attribution = row.attribution.or(&lead.attribution);
         if row.sheet_row.is_some() {
             lead.sheet_row = row.sheet_row;
         }
@@ -315,5 +342,64 @@ async fn create(
             Ok(created)
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::accounts::NewAccount;
+    use crate::domain::AccountId;
+
+    fn account() -> Account {
+        let id = AccountId::parse("acme").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        Account::create(NewAccount::new(id), now).0
+    }
+
+    fn row(phone: &str, email: &str) -> LeadRow {
+        LeadRow {
+            line: 7,
+            phone: Some(phone.into()),
+            email: Some(email.into()),
+            campaign: Some(" spring ".into()),
+            ..LeadRow::default()
+        }
+    }
+
+    #[test]
+    fn a_bad_phone_beside_a_good_email_is_left_out_with_a_warning() {
+        let (candidate, warning) = validate(&account(), &row("12", "jane@example.com")).unwrap();
+        assert_eq!(candidate.phone, None);
+        assert_eq!(candidate.email.unwrap().as_str(), "jane@example.com");
+        assert_eq!(
+            candidate.attribution,
+            Attribution::new(Some("spring"), None)
+        );
+        let warning = warning.unwrap();
+        assert!(warning.starts_with("phone: ") && warning.ends_with("imported by its email"));
+    }
+
+    #[test]
+    fn a_bad_phone_alone_or_beside_a_bad_email_is_invalid() {
+        assert!(
+            validate(&account(), &row("12", ""))
+                .unwrap_err()
+                .starts_with("phone: ")
+        );
+        assert!(
+            validate(&account(), &row("12", "nope"))
+                .unwrap_err()
+                .starts_with("phone: ")
+        );
+        assert!(
+            validate(&account(), &row("07700 123456", "nope"))
+                .unwrap_err()
+                .starts_with("email: ")
+        );
+        let (clean, warning) = validate(&account(), &row("07700 123456", "")).unwrap();
+        assert!(clean.phone.is_some() && warning.is_none());
     }
 }

@@ -57,11 +57,14 @@ impl LeadBooking {
 pub struct SheetCells {
     pub status: Option<String>,
     pub booked: Option<String>,
+    /// The lead's booking link, when the sheet has a `link` column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 impl SheetCells {
     pub fn is_empty(&self) -> bool {
-        self.status.is_none() && self.booked.is_none()
+        self.status.is_none() && self.booked.is_none() && self.link.is_none()
     }
 }
 
@@ -207,6 +210,7 @@ impl Lead {
         SheetCells {
             status: self.booking_label(labels).map(str::to_owned),
             booked: start.map(|t| format_booking_time(t, time_zone)),
+            link: None,
         }
     }
 

@@ -6,14 +6,18 @@
 mod api;
 mod auth;
 mod directory;
+mod push;
+mod snapshot;
 
 pub use api::{CellWrite, DEFAULT_GOOGLE_SHEETS_API_URL, SheetsClient};
 pub use auth::{GoogleAuth, SHEETS_SCOPE, sign_assertion};
-pub use directory::{Snapshot, pull, push};
+pub use directory::pull;
+pub use push::push;
+pub use snapshot::Snapshot;
 
 use serde::Serialize;
 
-use crate::ingest::InvalidRow;
+use crate::ingest::RowNote;
 use crate::outbound::FetchError;
 use crate::store::StoreError;
 
@@ -63,7 +67,9 @@ pub struct SheetReport {
     /// Rows repeating an earlier row's phone or email, left alone.
     pub duplicates: usize,
     /// Rows not imported, by sheet row (`line`): no phone or email, or one that does not parse.
-    pub invalid: Vec<InvalidRow>,
+    pub invalid: Vec<RowNote>,
+    /// Rows imported by their email, their phone left out because it does not parse.
+    pub warnings: Vec<RowNote>,
     /// Cells written in the one `values:batchUpdate`.
     pub cells_written: u64,
     /// New leads' rows added with `values:append`.
