@@ -1,6 +1,7 @@
 //! Accounts: settings, provider credentials, generated secrets and API keys.
 
 mod account;
+mod account_secrets;
 mod keys;
 mod links;
 mod sheet;
