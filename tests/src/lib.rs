@@ -15,6 +15,7 @@ pub mod fakes;
 pub mod faulty;
 pub mod google;
 pub mod histories;
+pub mod links;
 pub mod stores;
 
 use std::path::PathBuf;
