@@ -320,6 +320,14 @@ pub struct AddAppointmentArgs {
     pub minutes: u32,
     #[arg(long)]
     pub event_type: Option<String>,
+    /// The lead the call is with (matched by hand, before phone and email).
+    #[arg(long)]
+    pub lead: Option<String>,
+    /// The campaign and source the booking is credited to (else its lead's).
+    #[arg(long)]
+    pub campaign: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

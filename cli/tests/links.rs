@@ -266,6 +266,56 @@ async fn scenario(store: &str, env: &[(&str, &str)]) {
         url.contains("utm_campaign%5D=summer") && url.contains("utm_source%5D=linkedin"),
         "{url}"
     );
+
+    manual_bookings(&cli, &jane);
+}
+
+/// `appointments add --lead` puts a call on a lead chosen by hand, whatever details are typed,
+/// credited to the lead's campaign unless one is given.
+/// A CLI run: exit code, stdout (parsed), stderr.
+type Run = (i32, Value, String);
+
+fn manual_bookings(cli: &dyn Fn(&[&str]) -> Run, jane: &str) {
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "appointments",
+            "add",
+            "acme",
+            "--name",
+            "J. D.",
+            "--email",
+            "someone-else@example.net",
+            "--at",
+            "2030-01-02T10:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        cli(&args)
+    };
+    let (code, added, err) = add(&["--lead", jane]);
+    assert_eq!(code, 0, "{added} {err}");
+    assert_eq!(added["leadId"], jane);
+    let (code, _, _) = add(&["--lead", jane, "--campaign", "webinar"]);
+    assert_eq!(code, 0);
+    let (code, refused, _) = add(&["--lead", "ld_nobody"]);
+    assert_eq!(code, 1);
+    assert_eq!(refused["error"]["code"], "unknown_lead", "{refused}");
+
+    let (_, listed, _) = cli(&["appointments", "list", "acme"]);
+    let mut campaigns: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["leadId"], jane, "{a}");
+            assert_eq!(a["matchedBy"], "manual", "{a}");
+            assert_eq!(a["source"], "linkedin", "the lead's source fills in: {a}");
+            a["campaign"].as_str().unwrap()
+        })
+        .collect();
+    campaigns.sort_unstable();
+    assert_eq!(campaigns, ["summer", "webinar"], "{listed}");
+    let (_, leads, _) = cli(&["leads", "list", "acme"]);
+    assert_eq!(leads.as_array().unwrap().len(), 3, "no lead was created");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -119,6 +119,13 @@ impl LeadChoice {
         }
     }
 
+    pub fn manual() -> Self {
+        Self {
+            method: MatchMethod::Manual,
+            detail: "chosen by hand".to_owned(),
+        }
+    }
+
     pub fn created() -> Self {
         Self {
             method: MatchMethod::Created,

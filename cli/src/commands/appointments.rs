@@ -5,11 +5,15 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 use shared::accounts::Account;
 use shared::booking::Appointment;
-use shared::domain::{Attendee, BookingEvent, BookingKey, Email, EventKind, Phone, Provider};
+use shared::domain::{
+    Attendee, Attribution, BookingEvent, BookingKey, Email, EventKind, LeadField, LeadId, Phone,
+    Provider, Tracking,
+};
 use shared::ingest::apply_event;
+use shared::matching::MatchMethod;
 use shared::store::Store;
 
-use super::{load_account, local, or_dash};
+use super::{load_account, load_lead, local, or_dash};
 use crate::cli::{AddAppointmentArgs, AppointmentsCommand};
 use crate::output;
 
@@ -42,6 +46,15 @@ async fn add(store: &dyn Store, args: AddAppointmentArgs, json: bool) -> anyhow:
         .as_deref()
         .map(|raw| Email::parse(raw).map_err(|e| anyhow!("--email {raw:?}: {e}")))
         .transpose()?;
+    let lead = match args.lead.as_deref() {
+        Some(raw) => Some(load_lead(store, &account, raw).await?.id),
+        None => None,
+    };
+    let tracking = Tracking {
+        attribution: Attribution::new(args.campaign.as_deref(), args.source.as_deref()),
+        ..Tracking::default()
+    }
+    .with_lead_ref(LeadField::BtLead, lead.as_ref().map(LeadId::as_str));
     let now = Utc::now();
     let key = BookingKey::parse(&format!("manual-{}", ulid::Ulid::new()))?;
     let event = BookingEvent {
@@ -61,7 +74,7 @@ async fn add(store: &dyn Store, args: AddAppointmentArgs, json: bool) -> anyhow:
         occurred_at: now,
         booked_at: Some(now),
         trigger: "manual".into(),
-        tracking: Default::default(),
+        tracking,
     };
     let applied = apply_event(store, &account, &event, None, now).await?;
     if json {
@@ -95,6 +108,10 @@ struct AppointmentView<'a> {
     attendee_name: Option<String>,
     event_type: Option<&'a str>,
     lead_id: Option<&'a str>,
+    /// How the lead was chosen: `tracked_id`, `phone`, `email`, `inherited`, `created`, `none`.
+    matched_by: MatchMethod,
+    campaign: Option<&'a str>,
+    source: Option<&'a str>,
     rescheduled_from: Option<&'a str>,
     rescheduled_to: Option<&'a str>,
     last_event: &'a str,
@@ -113,6 +130,9 @@ fn view(a: &Appointment) -> AppointmentView<'_> {
         attendee_name: a.attendee().name,
         event_type: a.event_type(),
         lead_id: a.lead_id().map(|l| l.as_str()),
+        matched_by: a.matched_by(),
+        campaign: a.attribution().campaign.as_deref(),
+        source: a.attribution().source.as_deref(),
         rescheduled_from: a.predecessor().map(|k| k.as_str()),
         rescheduled_to: a.successor().map(|k| k.as_str()),
         last_event: a.last_trigger(),
@@ -159,6 +179,7 @@ async fn list(
                 or_dash(a.attendee().name),
                 or_dash(a.event_type()),
                 or_dash(a.lead_id()),
+                or_dash(a.attribution().campaign.as_deref()),
             ]
         })
         .collect();
@@ -171,6 +192,7 @@ async fn list(
             "attendee",
             "event type",
             "lead",
+            "campaign",
         ],
         &rows,
     );

@@ -3,12 +3,12 @@
 use anyhow::anyhow;
 use serde::Serialize;
 use shared::accounts::Account;
-use shared::domain::{Attribution, LeadId};
+use shared::domain::Attribution;
 use shared::leads::{BookingPage, BookingPageError, Lead};
 use shared::store::Store;
 
-use super::Coded;
 use super::leads::{Contact, all_leads};
+use super::{Coded, load_lead};
 use crate::cli::{LinkArgs, LinksArgs, PageArgs};
 use crate::output;
 
@@ -58,15 +58,7 @@ pub async fn link(
     json: bool,
 ) -> anyhow::Result<()> {
     let links = Links::new(account, &args.page)?;
-    let unknown = || Coded {
-        code: "unknown_lead",
-        message: format!("no lead {:?} in account {}", args.lead, account.id),
-    };
-    let id = LeadId::parse(args.lead.trim()).ok_or_else(unknown)?;
-    let lead = store
-        .get_lead(&account.id, &id)
-        .await?
-        .ok_or_else(unknown)?;
+    let lead = load_lead(store, account, &args.lead).await?;
     let url = links.of(account, &lead);
     if json {
         output::json(&serde_json::json!({"leadId": lead.id, "url": url}));

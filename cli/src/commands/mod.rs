@@ -19,7 +19,8 @@ use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use shared::accounts::Account;
-use shared::domain::AccountId;
+use shared::domain::{AccountId, LeadId};
+use shared::leads::Lead;
 use shared::store::Store;
 
 use crate::cli::{Cli, Command, KeysCommand, WebhookCommand};
@@ -134,6 +135,23 @@ pub(crate) async fn load_account(store: &dyn Store, raw: &str) -> anyhow::Result
     store.get_account(&id).await?.ok_or_else(|| {
         anyhow!("no account {id}; create it with `booking-tracker accounts create {id}`")
     })
+}
+
+/// The lead a command names in the account, or `unknown_lead` (exit 1).
+pub(crate) async fn load_lead(
+    store: &dyn Store,
+    account: &Account,
+    raw: &str,
+) -> anyhow::Result<Lead> {
+    let unknown = || Coded {
+        code: "unknown_lead",
+        message: format!("no lead {raw:?} in account {}", account.id),
+    };
+    let id = LeadId::parse(raw.trim()).ok_or_else(unknown)?;
+    Ok(store
+        .get_lead(&account.id, &id)
+        .await?
+        .ok_or_else(unknown)?)
 }
 
 /// A time in the account's zone, for people.

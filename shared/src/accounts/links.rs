@@ -26,7 +26,8 @@ impl LinkSettings {
         match provider {
             Provider::Calcom => Some(LeadField::BtLead),
             Provider::Calendly => Some(self.calendly_lead_field),
-            Provider::Manual => None,
+            // `appointments add --lead`: the lead chosen by hand.
+            Provider::Manual => Some(LeadField::BtLead),
         }
     }
 

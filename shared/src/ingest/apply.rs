@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::accounts::Account;
 use crate::booking::{ApplyContext, Appointment, NeighbourhoodLoader, Outcome, Transition, apply};
-use crate::domain::{AppointmentId, Attendee, BookingEvent, LeadId};
+use crate::domain::{AppointmentId, Attendee, BookingEvent, LeadId, Provider};
 use crate::leads::{Lead, LeadSource, TimelineEntry, lead_change};
 use crate::matching::{LeadChoice, LeadMatch, MatchedBy, NoMatchReason, match_lead};
 use crate::store::{ApplyBatch, Delivery, LeadLookup, LeadWrite, LookupClaim, Store, StoreError};
@@ -220,10 +220,10 @@ async fn choose_lead(
     };
     let create =
         account.auto_create_leads && decision == LeadMatch::NoMatch(NoMatchReason::NotFound);
-    let mut choice = if create {
-        LeadChoice::created()
-    } else {
-        LeadChoice::of(&decision)
+    let mut choice = match &tracked_lead {
+        Some(_) if event.provider == Provider::Manual => LeadChoice::manual(),
+        _ if create => LeadChoice::created(),
+        _ => LeadChoice::of(&decision),
     };
     let carried = account
         .links
