@@ -96,6 +96,35 @@ pub fn chain_strategy() -> impl Strategy<Value = Chain> {
         )
 }
 
+/// A booking event with a 30-minute call a week after `occurred`, no attendee, no tracking: the
+/// base scripted histories edit.
+pub fn scripted_event(
+    provider: Provider,
+    key: &str,
+    kind: EventKind,
+    occurred: DateTime<Utc>,
+) -> BookingEvent {
+    BookingEvent {
+        provider,
+        kind,
+        key: BookingKey::parse(key).unwrap(),
+        predecessor: None,
+        successor: None,
+        start: Some(occurred + Duration::days(7)),
+        end: Some(occurred + Duration::days(7) + Duration::minutes(30)),
+        attendee: Attendee::default(),
+        event_type: Some("discovery-call".into()),
+        occurred_at: occurred,
+        booked_at: matches!(
+            kind,
+            EventKind::Booked | EventKind::Requested | EventKind::Rescheduled
+        )
+        .then_some(occurred),
+        trigger: kind.as_str().into(),
+        tracking: Tracking::default(),
+    }
+}
+
 pub fn key(chain: usize, booking: usize) -> BookingKey {
     BookingKey::parse(&format!("c{chain}-b{booking}")).unwrap()
 }

@@ -11,14 +11,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use http::{HeaderMap, HeaderValue, Method};
+use integration_tests::histories::scripted_event;
 use integration_tests::links::import_lead;
 use integration_tests::stores::{Harness, account};
 use serde_json::{Value, json};
 use shared::booking::Appointment;
 use shared::clock::FixedClock;
 use shared::domain::{
-    AppointmentId, Attendee, Attribution, BookingEvent, BookingKey, Email, EventKind, Provider,
-    Tracking,
+    AppointmentId, Attribution, BookingEvent, BookingKey, Email, EventKind, Provider,
 };
 use shared::ingest::apply_event;
 use shared::metrics::{MetricsRequest, MetricsService};
@@ -30,26 +30,7 @@ fn at(day: u32) -> DateTime<Utc> {
 
 /// A Cal.com booking event on `day` of March 2026.
 fn ev(key: &str, kind: EventKind, day: u32) -> BookingEvent {
-    let occurred = at(day);
-    BookingEvent {
-        provider: Provider::Calcom,
-        kind,
-        key: BookingKey::parse(key).unwrap(),
-        predecessor: None,
-        successor: None,
-        start: Some(occurred + Duration::days(7)),
-        end: Some(occurred + Duration::days(7) + Duration::minutes(30)),
-        attendee: Attendee::default(),
-        event_type: Some("discovery-call".into()),
-        occurred_at: occurred,
-        booked_at: matches!(
-            kind,
-            EventKind::Booked | EventKind::Requested | EventKind::Rescheduled
-        )
-        .then_some(occurred),
-        trigger: kind.as_str().into(),
-        tracking: Tracking::default(),
-    }
+    scripted_event(Provider::Calcom, key, kind, at(day))
 }
 
 /// A booking by `email` through a link carrying `campaign` and `source`.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use integration_tests::histories::scripted_event;
 use integration_tests::stores::{Harness, Metered};
 use lambda_http::{Body, RequestExt};
 use serde_json::{Value, json};
@@ -31,25 +32,7 @@ struct Ev(BookingEvent);
 
 impl Ev {
     fn new(provider: Provider, key: &str, kind: EventKind, occurred: DateTime<Utc>) -> Self {
-        Ev(BookingEvent {
-            provider,
-            kind,
-            key: BookingKey::parse(key).unwrap(),
-            predecessor: None,
-            successor: None,
-            start: Some(occurred + Duration::days(7)),
-            end: Some(occurred + Duration::days(7) + Duration::minutes(30)),
-            attendee: Attendee::default(),
-            event_type: Some("discovery-call".into()),
-            occurred_at: occurred,
-            booked_at: matches!(
-                kind,
-                EventKind::Booked | EventKind::Requested | EventKind::Rescheduled
-            )
-            .then_some(occurred),
-            trigger: kind.as_str().into(),
-            tracking: Default::default(),
-        })
+        Ev(scripted_event(provider, key, kind, occurred))
     }
 
     fn email(mut self, email: &str) -> Self {
