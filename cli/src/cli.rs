@@ -337,18 +337,22 @@ pub enum WebhookCommand {
     /// Create the account's Calendly webhook subscription (organization scope, the four
     /// invitee triggers, signed with the account's signing key), using its Calendly token.
     /// Safe to repeat: an active subscription to the same URL is left alone.
-    CalendlySubscribe(CalendlySubscribeArgs),
+    CalendlySubscribe(SubscribeArgs),
+    /// Register the account's Cal.com webhook (the seven booking triggers, the account's
+    /// webhook secret) with its Cal.com API key. Safe to repeat: an active webhook to the same
+    /// URL is left alone, an inactive or incomplete one repaired, duplicates deleted.
+    CalcomSubscribe(SubscribeArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct CalendlySubscribeArgs {
+pub struct SubscribeArgs {
     pub account: String,
     /// The deployment's base URL (the stack's ApiUrl output, e.g.
-    /// https://abc123.execute-api.eu-west-2.amazonaws.com); /webhooks/calendly/<account> is added.
+    /// https://abc123.execute-api.eu-west-2.amazonaws.com); /webhooks/<provider>/<account> is added.
     #[arg(long, value_name = "URL")]
     pub url: String,
-    /// Delete and recreate a working subscription too: after `accounts rotate --secret
-    /// calendly`, or when deliveries fail with invalid_signature.
+    /// Delete and recreate a working webhook too: after `accounts rotate --secret
+    /// calcom|calendly`, or when deliveries fail with invalid_signature.
     #[arg(long)]
     pub replace: bool,
 }

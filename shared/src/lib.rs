@@ -18,6 +18,8 @@ pub mod providers;
 pub mod routes;
 pub mod secrets;
 #[cfg(feature = "sync")]
+pub mod setup;
+#[cfg(feature = "sync")]
 pub mod sheets;
 pub mod store;
 #[cfg(feature = "sync")]

@@ -101,12 +101,12 @@ async fn create(store: &dyn Store, args: CreateAccountArgs, json: bool) -> anyho
                 row([
                     "Cal.com webhook secret",
                     secrets.calcom_webhook_secret.expose(),
-                    "Cal.com > Settings > Webhooks > Secret",
+                    "registered by `webhook calcom-subscribe`",
                 ]),
                 row([
                     "Calendly signing key",
                     secrets.calendly_signing_key.expose(),
-                    "signing_key of the webhook subscription",
+                    "registered by `webhook calendly-subscribe`",
                 ]),
                 row([
                     "API key",
@@ -392,7 +392,8 @@ async fn rotate(store: &dyn Store, raw: &str, which: SecretArg, json: bool) -> a
                 let (name, what) = match kind {
                     SecretKind::Calcom => (
                         "calcomWebhookSecret",
-                        "Cal.com webhook secret: set it on the Cal.com webhook now",
+                        "Cal.com webhook secret: put it on the Cal.com webhook with \
+                         `webhook calcom-subscribe <account> --url <base URL> --replace`",
                     ),
                     SecretKind::Calendly => (
                         "calendlySigningKey",

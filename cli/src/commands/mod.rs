@@ -12,6 +12,7 @@ mod metrics;
 mod sheets;
 mod sync;
 mod webhook;
+mod webhook_calcom;
 
 use std::sync::Arc;
 
@@ -49,6 +50,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Webhook(WebhookCommand::Sign(args)) => webhook::sign(&args, json),
         Command::Webhook(WebhookCommand::CalendlySubscribe(args)) => {
             webhook::calendly_subscribe(open(&url).await?, &args, json).await
+        }
+        Command::Webhook(WebhookCommand::CalcomSubscribe(args)) => {
+            webhook_calcom::calcom_subscribe(open(&url).await?, &args, json).await
         }
         Command::Accounts(command) => accounts::run(&*open(&url).await?, command, json).await,
         Command::Leads(command) => leads::run(&*open(&url).await?, command, json).await,

@@ -18,7 +18,7 @@ use shared::sync::{Subscription, SyncService, subscribe};
 use tokio::time::Instant;
 
 use super::load_account;
-use crate::cli::{CalendlySubscribeArgs, SignArgs};
+use crate::cli::{SignArgs, SubscribeArgs};
 use crate::output;
 
 /// Listing, deleting and creating a subscription are a handful of calls.
@@ -46,7 +46,7 @@ pub fn sign(args: &SignArgs, json: bool) -> anyhow::Result<()> {
 
 pub async fn calendly_subscribe(
     store: Arc<dyn Store>,
-    args: &CalendlySubscribeArgs,
+    args: &SubscribeArgs,
     json: bool,
 ) -> anyhow::Result<()> {
     let account = load_account(&*store, &args.account).await?;
@@ -58,7 +58,11 @@ pub async fn calendly_subscribe(
             account.id
         );
     };
-    let callback_url = format!("{}/webhooks/calendly/{}", base_url(&args.url)?, account.id);
+    let callback_url = format!(
+        "{}/webhooks/calendly/{}",
+        base_url(&args.url, false)?,
+        account.id
+    );
     let service = SyncService::from_env(store, Arc::new(SystemClock)).map_err(|e| anyhow!(e))?;
     let calendly = service
         .calendly_source(&account)
@@ -162,14 +166,28 @@ impl<'a> Shown<'a> {
     }
 }
 
-/// `https://host[/stage]`, without a trailing slash.
-fn base_url(raw: &str) -> anyhow::Result<String> {
+/// `https://host[/stage]`, without a trailing slash; with `local_http`, `http://` too for
+/// localhost and 127.0.0.1 (a self-hosted provider on the same machine).
+pub(super) fn base_url(raw: &str, local_http: bool) -> anyhow::Result<String> {
     let trimmed = raw.trim().trim_end_matches('/');
     let uri: http::Uri = trimmed
         .parse()
         .map_err(|_| anyhow!("--url {raw:?} is not a URL"))?;
-    if uri.scheme_str() != Some("https") || uri.host().is_none() {
-        bail!("--url {raw:?} must be an https:// URL: booking details travel in the webhook body");
+    let local = matches!(uri.host(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let scheme_ok = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => local_http && local,
+        _ => false,
+    };
+    if !scheme_ok || uri.host().is_none() {
+        let also = if local_http {
+            " (http:// only for localhost or 127.0.0.1)"
+        } else {
+            ""
+        };
+        bail!(
+            "--url {raw:?} must be an https:// URL{also}: booking details travel in the webhook body"
+        );
     }
     if uri.query().is_some() {
         bail!("--url {raw:?} must not carry a query string");

@@ -4,6 +4,7 @@
 pub mod api;
 mod parse;
 mod tracking;
+pub mod webhooks_api;
 mod wire;
 
 pub use parse::parse;
