@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use chrono::Utc;
+use shared::ingest::rebuild_outdated_counters;
 use shared::secrets::{KEY_FILE_VAR, KeyFile};
 use shared::store::dynamo::DynamoStore;
 use shared::store::sqlite::SqliteStore;
@@ -60,24 +62,28 @@ impl StoreUrl {
             StoreUrl::Sqlite(path) => {
                 let store = open_sqlite(path).await?;
                 let sealed = store.sealed_on_open() + seal_plain_secrets(&store).await?;
+                let recounted = rebuild_outdated_counters(&store, Utc::now()).await?;
                 Ok(format!(
-                    "SQLite store {} is ready (schema version {}; secrets sealed with {}){}",
+                    "SQLite store {} is ready (schema version {}; secrets sealed with {}){}{}",
                     path.display(),
                     SqliteStore::schema_version(),
                     store.secrets().source_name(),
-                    sealed_note(sealed)
+                    sealed_note(sealed),
+                    recounted_note(recounted)
                 ))
             }
             StoreUrl::Dynamo(table) => {
                 let store = DynamoStore::from_env(table.as_str()).await;
                 let created = store.create_table().await?;
                 let sealed = seal_plain_secrets(&store).await?;
+                let recounted = rebuild_outdated_counters(&store, Utc::now()).await?;
                 Ok(if created {
                     format!("DynamoDB table {table} created, with its indexes and TTL")
                 } else {
                     format!(
-                        "DynamoDB table {table} already exists{}",
-                        sealed_note(sealed)
+                        "DynamoDB table {table} already exists{}{}",
+                        sealed_note(sealed),
+                        recounted_note(recounted)
                     )
                 })
             }
@@ -92,6 +98,15 @@ async fn open_sqlite(path: &std::path::Path) -> anyhow::Result<SqliteStore> {
         None => KeyFile::beside(path),
     };
     Ok(SqliteStore::open_with_key_file(path, key_file).await?)
+}
+
+fn recounted_note(accounts: usize) -> String {
+    match accounts {
+        0 => String::new(),
+        n => {
+            format!("; counters of {n} account(s) rebuilt with their campaign and source breakdown")
+        }
+    }
 }
 
 fn sealed_note(accounts: usize) -> String {

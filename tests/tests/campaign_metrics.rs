@@ -15,12 +15,13 @@ use integration_tests::histories::scripted_event;
 use integration_tests::links::import_lead;
 use integration_tests::stores::{Harness, account};
 use serde_json::{Value, json};
+use shared::accounts::COUNTERS_LAYOUT;
 use shared::booking::Appointment;
 use shared::clock::FixedClock;
 use shared::domain::{
     AppointmentId, Attribution, BookingEvent, BookingKey, Email, EventKind, Provider,
 };
-use shared::ingest::apply_event;
+use shared::ingest::{all_days, apply_event, rebuild_outdated_counters};
 use shared::metrics::{MetricsRequest, MetricsService};
 use shared::store::Store;
 
@@ -233,4 +234,54 @@ async fn metrics_by_campaign_and_source<S: Store + 'static>(h: Harness<S>) {
     );
 }
 
-integration_tests::conformance!(metrics_by_campaign_and_source);
+/// An account whose counters were kept before segments existed (counters layout 1, no segment
+/// counters stored) gets them from `init`'s rebuild, once; its plain KPIs do not move.
+async fn init_rebuilds_counters_kept_before_segments<S: Store + 'static>(h: Harness<S>) {
+    let store = &*h.store;
+    let (account, secrets) = account(store, "acme").await;
+    for event in history() {
+        apply_event(store, &account, &event, None, event.occurred_at)
+            .await
+            .unwrap();
+    }
+    let service = MetricsService {
+        store: Arc::clone(&h.store),
+        clock: Arc::new(FixedClock(at(20) + Duration::hours(2))),
+    };
+    let key = secrets.api_key.expose();
+    let query = [("range", "30d"), ("by", "campaign")];
+    let (_, before) = get(&service, key, &query).await;
+
+    // What an older build left: the days' own counts only, and an account that says so.
+    let (from, to) = all_days();
+    let old: Vec<_> = store
+        .day_counts(&account.id, from, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(day, counts)| (day, counts.overall()))
+        .collect();
+    store.replace_counters(&account.id, &old).await.unwrap();
+    let mut outdated = store.get_account(&account.id).await.unwrap().unwrap();
+    outdated.counters_layout = 1;
+    store.update_account(&outdated).await.unwrap();
+    let (_, stale) = get(&service, key, &query).await;
+    assert_eq!(stale["kpis"], before["kpis"]);
+    assert_eq!(stale["breakdown"], json!([]), "no segments stored yet");
+
+    assert_eq!(rebuild_outdated_counters(store, at(21)).await.unwrap(), 1);
+    let (_, rebuilt) = get(&service, key, &query).await;
+    assert_eq!(rebuilt, before, "the breakdown is back, the KPIs unchanged");
+    let marked = store.get_account(&account.id).await.unwrap().unwrap();
+    assert_eq!(marked.counters_layout, COUNTERS_LAYOUT);
+    assert_eq!(
+        rebuild_outdated_counters(store, at(21)).await.unwrap(),
+        0,
+        "once"
+    );
+}
+
+integration_tests::conformance!(
+    metrics_by_campaign_and_source,
+    init_rebuilds_counters_kept_before_segments
+);

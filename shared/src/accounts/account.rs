@@ -44,10 +44,18 @@ pub struct Account {
     pub links: LinkSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The layout the account's counters were built with (see [`COUNTERS_LAYOUT`]); older
+    /// accounts are recounted by `init`.
+    #[serde(default)]
+    pub counters_layout: u32,
     /// Counts the writes of this account; stores make each write conditional on it.
     #[serde(default)]
     pub revision: u64,
 }
+
+/// The counters' current layout: 1 kept per-day counts, 2 adds the per-campaign and per-source
+/// segments (SPEC §7). An account below it has counters a recount must rebuild.
+pub const COUNTERS_LAYOUT: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -190,6 +198,8 @@ impl Account {
             labels: StatusLabels::default(),
             google_sheet: None,
             links: LinkSettings::default(),
+            // A new account has no counters yet: they start in the current layout.
+            counters_layout: COUNTERS_LAYOUT,
             created_at: now,
             updated_at: now,
             revision: 0,

@@ -8,7 +8,8 @@ mod sheet;
 mod sheet_columns;
 
 pub use account::{
-    Account, CalcomSettings, CalendlySettings, IssuedSecrets, NewAccount, SecretKind, StatusLabels,
+    Account, COUNTERS_LAYOUT, CalcomSettings, CalendlySettings, IssuedSecrets, NewAccount,
+    SecretKind, StatusLabels,
 };
 pub use keys::{
     API_KEY_PREFIX, ApiKeyHash, CALCOM_SECRET_PREFIX, CALENDLY_KEY_PREFIX, DEMO_ACCOUNT,

@@ -8,4 +8,6 @@ mod recount;
 pub use apply::{Applied, ApplyError, MAX_ATTEMPTS, apply_event};
 pub use import::{ImportReport, LeadRow, RowNote, import_leads};
 pub use keys::{Rotation, rotate_keys};
-pub use recount::{Drift, RecountReport, all_days, drift, expected_counters, recount};
+pub use recount::{
+    Drift, RecountReport, all_days, drift, expected_counters, rebuild_outdated_counters, recount,
+};

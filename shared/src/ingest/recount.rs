@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::accounts::Account;
+use crate::accounts::{Account, COUNTERS_LAYOUT};
 use crate::booking::{Appointment, CounterDelta, DayCounts};
 use crate::domain::{AppointmentId, LeadId};
 use crate::leads::{Lead, LeadBooking, lead_contribution};
@@ -157,6 +157,7 @@ pub async fn recount(
     if !drift.is_empty() {
         store.replace_counters(id, &expected.into_days()).await?;
     }
+    mark_current_layout(store, account).await?;
     Ok(RecountReport {
         account_id: id.to_string(),
         appointments: appointments.len(),
@@ -164,4 +165,41 @@ pub async fn recount(
         leads_fixed,
         drift,
     })
+}
+
+/// Records that the account's counters are in the current layout, unless it already says so.
+async fn mark_current_layout(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+) -> Result<(), StoreError> {
+    let mut account = account.clone();
+    while account.counters_layout < COUNTERS_LAYOUT {
+        account.counters_layout = COUNTERS_LAYOUT;
+        match store.update_account(&account).await {
+            Ok(_) => return Ok(()),
+            // Changed meanwhile: mark what is there now.
+            Err(StoreError::Conflict) => match store.get_account(&account.id).await? {
+                Some(now) => account = now,
+                None => return Ok(()),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Recounts every account whose counters predate [`COUNTERS_LAYOUT`] (what `init` runs after an
+/// upgrade). Returns how many were rebuilt.
+pub async fn rebuild_outdated_counters(
+    store: &(impl Store + ?Sized),
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut rebuilt = 0;
+    for account in store.list_accounts().await? {
+        if account.counters_layout < COUNTERS_LAYOUT {
+            recount(store, &account, now).await?;
+            rebuilt += 1;
+        }
+    }
+    Ok(rebuilt)
 }
