@@ -137,7 +137,12 @@ fn a_new_booking_is_created_and_counted_on_its_local_day() {
     assert_eq!(t.writes.len(), 1);
     // 23:00 UTC on 2 March is 23:00 in London (GMT): still the 2nd.
     let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-    assert_eq!(t.counters.into_days(), [(day, counts(1))]);
+    let days = t.counters.into_days();
+    let own: Vec<_> = days.iter().map(|(d, c)| (*d, c.overall())).collect();
+    assert_eq!(own, [(day, counts(1))]);
+    // The same counts in the "no campaign" and "no source" segments.
+    assert_eq!(days[0].1.segments.len(), 2);
+    assert!(days[0].1.segments.values().all(|c| *c == counts(1)));
 }
 
 #[test]
