@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::history::{self, HistoryEntry};
 use super::register::{Stamped, earliest, last_writer_wins};
 use crate::domain::{
     AppointmentId, AppointmentStatus, Attendee, Attribution, BookingEvent, BookingKey, Email,
@@ -42,6 +43,9 @@ pub struct Appointment {
     /// Counts the writes of this appointment; stores make each write conditional on it.
     revision: u64,
     facts: Facts,
+    /// The events that changed it, oldest first (a log, not state: see `same_state_as`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    history: Vec<HistoryEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +105,7 @@ impl Appointment {
             lead_choice: None,
             attribution: Attribution::default(),
             revision: 0,
+            history: Vec::new(),
             facts: Facts {
                 lifecycle: None,
                 ended_at: None,
@@ -268,12 +273,25 @@ impl Appointment {
         self.revision = previous + 1;
     }
 
-    /// Equal in everything but the revision counter.
+    /// Equal in everything but the revision counter and the history (which records how the
+    /// state was reached, and so differs between delivery orders).
     pub fn same_state_as(&self, other: &Appointment) -> bool {
         Appointment {
             revision: other.revision,
+            history: other.history.clone(),
             ..self.clone()
         } == *other
+    }
+
+    /// The events that changed this appointment, oldest first (the last [`MAX_HISTORY`]).
+    ///
+    /// [`MAX_HISTORY`]: super::MAX_HISTORY
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.history
+    }
+
+    pub(crate) fn record_history(&mut self, entry: HistoryEntry) {
+        history::record(&mut self.history, entry);
     }
 
     pub fn id(&self) -> &AppointmentId {

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 
 use super::appointment::{Appointment, Role};
 use super::counters::CounterDelta;
+use super::history::{EventSource, HistoryEntry};
 use crate::domain::{Attribution, BookingEvent, BookingKey, LeadId};
 use crate::matching::LeadChoice;
 
@@ -251,6 +252,16 @@ pub fn apply(event: &BookingEvent, hood: Neighbourhood, ctx: &ApplyContext) -> T
         _ if writes.is_empty() => Outcome::Unchanged,
         _ => Outcome::Updated,
     };
+    if let Some(write) = writes.first_mut().filter(|w| w.after.key() == &event.key) {
+        let entry = HistoryEntry {
+            at: event.occurred_at,
+            source: EventSource::of(event),
+            trigger: event.trigger.clone(),
+            outcome: outcome.as_str().to_owned(),
+        };
+        write.after.record_history(entry);
+        subject = write.after.clone();
+    }
     Transition {
         outcome,
         subject,
