@@ -6,7 +6,6 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -15,7 +14,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 mod common;
 
-use common::BIN;
+use common::run;
 
 const API_KEY: &str = "cal_live_subscribe_tests";
 const OURS: &str = "https://bt.example.com/webhooks/calcom/acme";
@@ -29,25 +28,6 @@ const TRIGGERS: [&str; 7] = [
     "BOOKING_NO_SHOW_UPDATED",
     "MEETING_ENDED",
 ];
-
-/// Runs the CLI: exit code, stdout (parsed when `--json`), stderr.
-fn run(store: &str, env: &[(&str, &str)], json: bool, args: &[&str]) -> (i32, Value, String) {
-    let mut command = Command::new(BIN);
-    command
-        .env("BOOKING_TRACKER_STORE", store)
-        .envs(env.iter().copied());
-    if json {
-        command.arg("--json");
-    }
-    let output = command.args(args).output().expect("the CLI runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let value = match json {
-        true => serde_json::from_str(&stdout).unwrap_or(Value::String(stdout)),
-        false => Value::String(stdout),
-    };
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), value, stderr)
-}
 
 /// The user's webhooks, kept in memory as Cal.com answers them (`{status, data}`).
 #[derive(Clone, Default)]

@@ -5,33 +5,11 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
 mod common;
 
-use common::BIN;
-
-/// Runs the CLI: exit code, stdout (parsed when `--json`), stderr.
-fn run(store: &str, env: &[(&str, &str)], json: bool, args: &[&str]) -> (i32, Value, String) {
-    let mut command = Command::new(BIN);
-    command
-        .env("BOOKING_TRACKER_STORE", store)
-        .envs(env.iter().copied());
-    if json {
-        command.arg("--json");
-    }
-    let output = command.args(args).output().expect("the CLI runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let value = if json {
-        serde_json::from_str(&stdout).unwrap_or(Value::String(stdout))
-    } else {
-        Value::String(stdout)
-    };
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), value, stderr)
-}
+use common::{Run, run};
 
 const LEADS_CSV: &str = "\
 Email,Phone,Full Name,Campaign,SOURCE
@@ -272,9 +250,6 @@ async fn scenario(store: &str, env: &[(&str, &str)]) {
 
 /// `appointments add --lead` puts a call on a lead chosen by hand, whatever details are typed,
 /// credited to the lead's campaign unless one is given.
-/// A CLI run: exit code, stdout (parsed), stderr.
-type Run = (i32, Value, String);
-
 fn manual_bookings(cli: &dyn Fn(&[&str]) -> Run, jane: &str) {
     let add = |extra: &[&str]| {
         let mut args = vec![

@@ -5,7 +5,6 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use integration_tests::fakes::{CALENDLY_ORG, calendly_me, calendly_page};
@@ -13,22 +12,14 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const BIN: &str = env!("CARGO_BIN_EXE_booking-tracker");
+mod common;
+
+use common::{Run, run};
 const TOKEN: &str = "calendly-pat-for-tests";
 
 /// Exit code, stdout as JSON (or raw), and stderr.
-fn cli(store: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, Value, String) {
-    let output = Command::new(BIN)
-        .env("BOOKING_TRACKER_STORE", store)
-        .envs(env.iter().copied())
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let value = serde_json::from_str(&stdout).unwrap_or(Value::String(stdout));
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), value, stderr)
+fn cli(store: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+    run(store, env, true, args)
 }
 
 fn temp_store() -> (tempfile::TempDir, String) {

@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::Command;
 
 use integration_tests::fakes::{calcom_page, calendly_me, calendly_page};
 use integration_tests::{compact, provider_fixture};
@@ -19,22 +18,15 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod common;
 
-use common::{BIN, Server};
+use common::{Run, Server, run};
 
 /// Exit code, stdout (JSON or raw), and stderr, with `RUST_LOG=trace`.
-fn cli(store: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, Value, String) {
-    let output = Command::new(BIN)
-        .env("BOOKING_TRACKER_STORE", store)
-        .env("RUST_LOG", "trace")
-        .envs(env.iter().copied())
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let value = serde_json::from_str(&stdout).unwrap_or(Value::String(stdout));
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), value, stderr)
+fn cli(store: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let traced: Vec<(&str, &str)> = [("RUST_LOG", "trace")]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    run(store, &traced, true, args)
 }
 
 fn store_in(dir: &Path) -> String {

@@ -4,8 +4,6 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
 use chrono::{Duration, Utc};
 use integration_tests::fakes::calcom_page;
 use serde_json::Value;
@@ -15,20 +13,14 @@ use shared::store::{LeaseTaken, SyncLease, SyncStates};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const BIN: &str = env!("CARGO_BIN_EXE_booking-tracker");
+mod common;
+
+use common::run;
 
 /// Exit code and stdout as JSON (or raw).
 fn cli(store: &str, calcom: &str, args: &[&str]) -> (i32, Value) {
-    let output = Command::new(BIN)
-        .env("BOOKING_TRACKER_STORE", store)
-        .env("CALCOM_API_URL", calcom)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let value = serde_json::from_str(&stdout).unwrap_or(Value::String(stdout));
-    (output.status.code().unwrap_or(-1), value)
+    let (code, value, _) = run(store, &[("CALCOM_API_URL", calcom)], true, args);
+    (code, value)
 }
 
 #[tokio::test(flavor = "multi_thread")]

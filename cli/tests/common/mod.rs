@@ -11,6 +11,28 @@ use serde_json::Value;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_booking-tracker");
 
+/// A CLI run: exit code, stdout (parsed when it was asked for `--json` and is JSON), stderr.
+pub(crate) type Run = (i32, Value, String);
+
+/// Runs the CLI on `store` with `env`, with `--json` when `json`.
+pub(crate) fn run(store: &str, env: &[(&str, &str)], json: bool, args: &[&str]) -> Run {
+    let mut command = Command::new(BIN);
+    command
+        .env("BOOKING_TRACKER_STORE", store)
+        .envs(env.iter().copied());
+    if json {
+        command.arg("--json");
+    }
+    let output = command.args(args).output().expect("the CLI runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let value = match json {
+        true => serde_json::from_str(&stdout).unwrap_or(Value::String(stdout)),
+        false => Value::String(stdout),
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), value, stderr)
+}
+
 /// `booking-tracker serve` on a free port; stopped (SIGTERM) when dropped.
 pub(crate) struct Server {
     child: Child,
