@@ -9,8 +9,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::store_url::StoreUrl;
 
+mod explain;
 mod links;
 
+pub use explain::ExplainArgs;
 pub use links::{AccountLinkArgs, LinkArgs, LinksArgs, PageArgs};
 
 #[derive(Debug, Parser)]
@@ -79,6 +81,9 @@ pub enum Command {
         #[arg(long, value_parser = ["campaign", "source"])]
         by: Option<String>,
     },
+    /// Why a booking counts where it does, or why nothing counts: for a booking uid, an email, a
+    /// phone or an appointment id (the JSON of GET /explain with --json).
+    Explain(ExplainArgs),
     /// Rebuild an account's counters from its appointments, and report any drift it fixed.
     Recount { account: String },
     /// Reconcile with the providers' APIs now (the JSON of POST /sync with --json). Exits 1 when

@@ -352,6 +352,44 @@ async fn scenario(store: &str, env: &[(&str, &str)]) {
         sent - 2
     );
     assert!(deliveries.iter().any(|d| d["error"] == "invalid_signature"));
+
+    // Why Priya's booking counts where it does: created from her, then rescheduled.
+    let priya = ["explain", "acme", "--booking", "k3Pq8vXw2LmN9aRt5YbZc1"];
+    let (code, explained) = cli_env(store, env, &priya);
+    assert_eq!(code, 0, "{explained}");
+    let chain = explained["appointments"].as_array().unwrap();
+    assert_eq!(chain.len(), 2, "{explained}");
+    assert_eq!(chain[0]["status"], "superseded");
+    assert_eq!(chain[0]["lead"]["matchedBy"], "created");
+    assert_eq!(chain[0]["history"][0]["trigger"], "BOOKING_CREATED");
+    assert_eq!(chain[1]["rescheduledFrom"], chain[0]["appointmentId"]);
+    assert!(
+        chain[1]["counts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("noShows"))
+    );
+    let output = Command::new(BIN)
+        .env("BOOKING_TRACKER_STORE", store)
+        .envs(env.iter().copied())
+        .args(priya)
+        .output()
+        .unwrap();
+    let story = String::from_utf8_lossy(&output.stdout);
+    assert!(story.contains("Counted on 2026-03-02"), "{story}");
+    // Nobody by that email: the rejected delivery is the first lead.
+    let (code, nothing) = cli_env(
+        store,
+        env,
+        &["explain", "acme", "--email", "ghost@example.com"],
+    );
+    assert_eq!((code, &nothing["found"]), (0, &json!(false)));
+    assert_eq!(
+        nothing["reasons"][0]["code"], "rejected_deliveries",
+        "{nothing}"
+    );
+    let (code, _) = cli_env(store, env, &["explain", "acme"]);
+    assert_eq!(code, 2, "a question is required");
 }
 
 #[tokio::test(flavor = "multi_thread")]

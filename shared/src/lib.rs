@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod booking;
 pub mod clock;
 pub mod domain;
+pub mod explain;
 pub mod http;
 pub mod ingest;
 #[cfg(feature = "lambda")]

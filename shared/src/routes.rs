@@ -55,7 +55,8 @@ const fn route(method: &'static str, path: &'static str, function: Function) -> 
     }
 }
 
-/// SPEC §3's routes, the compatibility routes, and the metrics routes' CORS preflights.
+/// SPEC §3's and §11's routes, the compatibility routes, and the metrics routes' CORS
+/// preflights.
 pub const ROUTES: &[Route] = &[
     route(
         "POST",
@@ -81,6 +82,7 @@ pub const ROUTES: &[Route] = &[
     route("OPTIONS", "/metrics", Function::Metrics),
     route("GET", "/api/metrics", Function::Metrics),
     route("OPTIONS", "/api/metrics", Function::Metrics),
+    route("GET", "/explain", Function::Metrics),
     route("POST", "/sync", Function::Sync),
 ];
 

@@ -275,6 +275,9 @@ fn gateway(g: &Gateway<'_>) -> Value {
     event
 }
 
+/// The booking of Cal.com's sample "booking created" (`calcom-created.json`).
+pub const SAMPLE_CALCOM_UID: &str = "k3Pq8vXw2LmN9aRt5YbZc1";
+
 /// The metrics and sync functions' events: API Gateway requests carrying the demo API key, and
 /// the EventBridge schedule that fires the sync every hour.
 pub fn function_events() -> Vec<SampleEvent> {
@@ -329,6 +332,14 @@ pub fn function_events() -> Vec<SampleEvent> {
             "/metrics",
             &[],
             &preflight,
+        ),
+        request(
+            "metrics-explain.json",
+            "GET /explain",
+            "GET",
+            "/explain",
+            &[("booking", SAMPLE_CALCOM_UID)],
+            &key,
         ),
         request("sync-post.json", "POST /sync", "POST", "/sync", &[], &key),
         SampleEvent {

@@ -13,6 +13,7 @@ pub mod emulators;
 pub mod events;
 pub mod fakes;
 pub mod faulty;
+pub mod gateway;
 pub mod google;
 pub mod histories;
 pub mod links;

@@ -69,6 +69,15 @@ async fn metrics_events_answer_as_documented() {
     let response = metrics::handle(&service, request(&event("metrics-compat-route.json"))).await;
     assert_eq!(response.status(), 200);
 
+    // Nothing delivered yet: explain says so, from the account's own evidence.
+    let response = metrics::handle(&service, request(&event("metrics-explain.json"))).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    assert_eq!(
+        (&body["found"], &body["reasons"][0]["code"]),
+        (&Value::Bool(false), &Value::from("no_deliveries"))
+    );
+
     let response = metrics::handle(&service, request(&event("metrics-preflight.json"))).await;
     assert_eq!(response.status(), 204);
     assert_eq!(

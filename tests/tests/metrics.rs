@@ -12,7 +12,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use integration_tests::histories::scripted_event;
 use integration_tests::stores::{Harness, Metered};
-use lambda_http::{Body, RequestExt};
 use serde_json::{Value, json};
 use shared::accounts::{Account, NewAccount};
 use shared::booking::DayCounts;
@@ -482,18 +481,7 @@ async fn call(
     query: &[(&str, &str)],
     headers: &[(&str, &str)],
 ) -> (u16, HashMap<String, String>, Value) {
-    let mut builder = http::Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let params: HashMap<String, String> = query
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let request = builder
-        .body(Body::Empty)
-        .unwrap()
-        .with_query_string_parameters(params);
+    let request = integration_tests::gateway::request(method, path, query, headers);
     let response = metrics::handle(&api.service, request).await;
     let headers = response
         .headers()

@@ -5,6 +5,7 @@ mod account_sheet;
 mod accounts;
 mod appointments;
 mod deliveries;
+mod explain;
 mod keys;
 mod leads;
 mod links;
@@ -75,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             metrics::metrics(&*store, &account, ask, json).await
         }
+        Command::Explain(args) => explain::run(&*open(&url).await?, &args, json).await,
         Command::Recount { account } => metrics::recount(&*open(&url).await?, &account, json).await,
         Command::Sync {
             account,

@@ -1,5 +1,6 @@
 //! Dashboard metrics: `GET /metrics` (the API key's account) and the compatibility route
-//! `GET /api/metrics?account_id=..`, with their CORS preflights.
+//! `GET /api/metrics?account_id=..`, with their CORS preflights; and `GET /explain`, "why didn't
+//! this booking count?".
 //!
 //! The handler is a library so that `booking-tracker serve` mounts it unchanged.
 
@@ -11,5 +12,8 @@ pub async fn handle<S: Store + ?Sized>(
     service: &MetricsService<S>,
     request: Request,
 ) -> Response<Body> {
+    if request.uri().path().ends_with("/explain") {
+        return shared::lambda::explain(service, &request).await;
+    }
     shared::lambda::metrics(service, &request).await
 }

@@ -36,6 +36,9 @@ pub enum ApiError {
     /// `?by=` names no breakdown.
     #[error("{0}")]
     InvalidBreakdown(String),
+    /// The question to `/explain` is missing, doubled or unreadable.
+    #[error("{0}")]
+    InvalidQuery(String),
     #[error("no route for {method} {path}")]
     NotFound { method: String, path: String },
     #[error("{method} is not allowed on {path}; use {allowed}")]
@@ -65,7 +68,8 @@ impl ApiError {
             | ApiError::InvalidJson(_)
             | ApiError::InvalidPayload(_)
             | ApiError::InvalidRange(_)
-            | ApiError::InvalidBreakdown(_) => 400,
+            | ApiError::InvalidBreakdown(_)
+            | ApiError::InvalidQuery(_) => 400,
             ApiError::MissingSignature(_)
             | ApiError::InvalidSignature(_)
             | ApiError::StaleSignature(_)
@@ -96,6 +100,7 @@ impl ApiError {
             ApiError::ForbiddenAccount => "forbidden",
             ApiError::InvalidRange(_) => "invalid_range",
             ApiError::InvalidBreakdown(_) => "invalid_breakdown",
+            ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::SyncInProgress(_) => "sync_in_progress",

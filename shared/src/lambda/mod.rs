@@ -133,6 +133,23 @@ pub async fn metrics<S: Store + ?Sized>(
     into_lambda(response)
 }
 
+/// Handles `GET /explain`.
+pub async fn explain<S: Store + ?Sized>(
+    service: &MetricsService<S>,
+    request: &Request,
+) -> Response<Body> {
+    let response = crate::explain::handle(
+        service,
+        MetricsRequest {
+            method: request.method(),
+            headers: request.headers(),
+            query: &first_values(request),
+        },
+    )
+    .await;
+    into_lambda(response)
+}
+
 /// The request's query parameters, the first value of each.
 fn first_values(request: &Request) -> BTreeMap<String, String> {
     let mut query = BTreeMap::new();
