@@ -2,6 +2,10 @@
 //! upcoming calls) on SQLite accounts holding 1,000 and 1,000,000 appointments. The two accounts
 //! spread their bookings over the same two years and the next month, so only the volume differs.
 //!
+//! `GET /explain` is measured on the same two accounts: a booking uid (answered by its id) and an
+//! email nobody booked with (no lead owns it, so the account's appointments are searched, up to
+//! the explain module's cap).
+//!
 //! Seeding goes through the booking transition and the store's own atomic `commit`, batched
 //! (thousands of appointments per transaction), so the stored rows and counters are the ones the
 //! webhook path writes; it takes about a minute for the large account.
@@ -125,6 +129,7 @@ fn metrics_growth(c: &mut Criterion) {
         HeaderValue::from_str(&format!("Bearer {DEMO_API_KEY}")).unwrap(),
     );
     let query = BTreeMap::from([("range".to_owned(), "30d".to_owned())]);
+    let mut services = Vec::new();
     let mut group = c.benchmark_group("metrics request, SQLite");
     for total in [1_000, 1_000_000] {
         let service = MetricsService {
@@ -146,6 +151,34 @@ fn metrics_growth(c: &mut Criterion) {
                 }))
             });
         });
+        services.push((total, service));
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("explain request, SQLite");
+    let questions = [
+        ("booking uid", ("booking", "seed-00000500")),
+        ("unknown email", ("email", "nobody@example.com")),
+    ];
+    for (total, service) in &services {
+        for (name, (field, value)) in questions {
+            let query = BTreeMap::from([(field.to_owned(), value.to_owned())]);
+            let ask = || {
+                shared::explain::handle(
+                    service,
+                    MetricsRequest {
+                        method: &Method::GET,
+                        headers: &headers,
+                        query: &query,
+                    },
+                )
+            };
+            let first = rt.block_on(ask());
+            assert_eq!(first.status(), 200, "{}", first.body());
+            group.bench_function(format!("{name}, {total} appointments"), |b| {
+                b.iter(|| rt.block_on(ask()));
+            });
+        }
     }
     group.finish();
 }

@@ -59,7 +59,8 @@ pub struct RangeView {
 
 /// Answers `query` for `account` as of `now`, optionally against the dashboard range `range`.
 /// Store reads: the appointments named (and their chains), at most one listing of the account's
-/// appointments when no index answers, the recent deliveries and the sync state.
+/// appointments when no index answers, and when nothing is found the recent deliveries and the
+/// sync state.
 pub async fn explain(
     store: &(impl Store + ?Sized),
     account: &Account,
@@ -84,8 +85,13 @@ pub async fn explain(
         .iter()
         .map(|a| view::explain_one(a, account, today, range.as_ref()))
         .collect();
-    let evidence = reasons::Evidence::gather(store, account, now).await?;
-    let reasons = reasons::rank(&found, &appointments, &evidence, account, range.as_ref());
+    // The delivery log and sync state are read only when there is nothing to show.
+    let reasons = if appointments.is_empty() {
+        let evidence = reasons::Evidence::gather(store, account, now).await?;
+        reasons::not_found(&found, &evidence, account)
+    } else {
+        reasons::found_but(&appointments, range.as_ref())
+    };
     Ok(Explanation {
         account_id: account.id.to_string(),
         query: query.view(),

@@ -106,25 +106,14 @@ impl Evidence {
     }
 }
 
-/// The reasons for this answer, most likely first.
-pub(super) fn rank(
-    found: &Found,
-    shown: &[ExplainedAppointment],
-    evidence: &Evidence,
-    account: &Account,
-    range: Option<&ResolvedRange>,
-) -> Vec<Reason> {
-    let mut reasons = if shown.is_empty() {
-        not_found(found, evidence, account)
-    } else {
-        found_but(shown, range)
-    };
+/// Most likely first; equally likely ones in the order found.
+fn ranked(mut reasons: Vec<Reason>) -> Vec<Reason> {
     reasons.sort_by_key(|r| std::cmp::Reverse(r.weight));
     reasons
 }
 
 /// Nothing is held: what could have kept the booking out.
-fn not_found(found: &Found, evidence: &Evidence, account: &Account) -> Vec<Reason> {
+pub(super) fn not_found(found: &Found, evidence: &Evidence, account: &Account) -> Vec<Reason> {
     let mut reasons = delivery_reasons(evidence);
     reasons.extend(sync_reasons(evidence, account));
     if let Some(lead) = &found.lead {
@@ -172,7 +161,7 @@ fn not_found(found: &Found, evidence: &Evidence, account: &Account) -> Vec<Reaso
             account.id
         ),
     ));
-    reasons
+    ranked(reasons)
 }
 
 fn delivery_reasons(evidence: &Evidence) -> Vec<Reason> {
@@ -302,7 +291,10 @@ fn sync_reasons(evidence: &Evidence, account: &Account) -> Vec<Reason> {
 
 /// Something is held: why it may not show where it was looked for. Judged by each chain's
 /// last appointment, which is what the counters count.
-fn found_but(shown: &[ExplainedAppointment], range: Option<&ResolvedRange>) -> Vec<Reason> {
+pub(super) fn found_but(
+    shown: &[ExplainedAppointment],
+    range: Option<&ResolvedRange>,
+) -> Vec<Reason> {
     let mut reasons = Vec::new();
     for tip in shown
         .iter()
@@ -361,7 +353,7 @@ fn found_but(shown: &[ExplainedAppointment], range: Option<&ResolvedRange>) -> V
             _ => {}
         }
     }
-    reasons
+    ranked(reasons)
 }
 
 /// "5 minutes", "3 hours", "2 days".
