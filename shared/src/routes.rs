@@ -82,6 +82,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/metrics", Function::Metrics),
     route("OPTIONS", "/api/metrics", Function::Metrics),
     route("POST", "/sync", Function::Sync),
+    route("GET", "/health", Function::Sync),
 ];
 
 /// The methods a path answers, for 405 messages.
