@@ -98,6 +98,16 @@ pub enum Command {
         #[arg(long, conflicts_with = "account", value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: Option<u16>,
     },
+    /// Check everything an account's bookings depend on: webhooks registered at the providers,
+    /// credentials, deliveries, the last sync, the sheet, counters, unmatched bookings. Each
+    /// check says what to run about it; exits 1 when one fails.
+    Doctor {
+        account: String,
+        /// The deployment's base URL: webhooks must post exactly to
+        /// <URL>/webhooks/<provider>/<account> (without it, any host with that path counts).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Keep the account's Google Sheet in step now (each sync run also does).
     #[command(subcommand)]
     Sheets(SheetsCommand),

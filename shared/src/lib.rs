@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod booking;
 pub mod clock;
+#[cfg(feature = "sync")]
+pub mod doctor;
 pub mod domain;
 pub mod explain;
 pub mod http;

@@ -84,6 +84,7 @@ pub const ROUTES: &[Route] = &[
     route("OPTIONS", "/api/metrics", Function::Metrics),
     route("GET", "/explain", Function::Metrics),
     route("POST", "/sync", Function::Sync),
+    route("GET", "/health", Function::Sync),
 ];
 
 /// The methods a path answers, for 405 messages.

@@ -342,6 +342,14 @@ pub fn function_events() -> Vec<SampleEvent> {
             &key,
         ),
         request("sync-post.json", "POST /sync", "POST", "/sync", &[], &key),
+        request(
+            "sync-health.json",
+            "GET /health",
+            "GET",
+            "/health",
+            &[],
+            &key,
+        ),
         SampleEvent {
             file: "sync-scheduled.json".into(),
             json: json!({

@@ -1,11 +1,15 @@
 //! Local fakes of the providers' APIs, built from their documented formats
 //! (`../shared/providers/PROVIDERS.md` §3-4, and the sample pages in `fixtures/providers`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use shared::outbound::RetryPolicy;
+use shared::clock::FixedClock;
+use shared::outbound::{ProviderHttp, RetryPolicy};
+use shared::sheets::SheetsClient;
+use shared::sync::SyncService;
 
 /// A retry policy for local fakes: short timeouts and backoffs, so fault tests run in
 /// milliseconds; a 429 without a reset header still waits a minute, as in production.
@@ -19,6 +23,25 @@ pub fn fast_retries() -> RetryPolicy {
         max_rate_limited: 3,
         rate_limit_fallback: Some(Duration::from_secs(60)),
     }
+}
+
+/// The sync service over `store` with a clock fixed at `now` and fast retries, calling local
+/// fakes at `[calcom, calendly, google_sheets]`.
+pub fn sync_service<S: ?Sized>(
+    store: Arc<S>,
+    now: DateTime<Utc>,
+    [calcom, calendly, sheets]: [&str; 3],
+) -> SyncService<S> {
+    let http = ProviderHttp::new(fast_retries()).unwrap();
+    let sheets = SheetsClient::new(&http, sheets);
+    SyncService::new(
+        store,
+        Arc::new(FixedClock(now)),
+        http,
+        calcom,
+        calendly,
+        sheets,
+    )
 }
 
 fn iso(t: DateTime<Utc>) -> String {

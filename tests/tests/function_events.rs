@@ -149,6 +149,26 @@ fn invocation(payload: Value) -> LambdaEvent<Value> {
     LambdaEvent::new(payload, context)
 }
 
+async fn invoke(function: &SyncFunction<SqliteStore>, payload: Value) -> Value {
+    sync::handle_event(function, invocation(payload))
+        .await
+        .unwrap()
+}
+
+/// An API Gateway request's answer: its status must be `status`; its body, parsed.
+async fn answered(function: &SyncFunction<SqliteStore>, payload: Value, status: u16) -> Value {
+    let answer = invoke(function, payload).await;
+    assert_eq!(answer["statusCode"], status, "{answer}");
+    serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
+}
+
+/// The sample request with another API key.
+fn wrong_key(sample: SampleEvent) -> Value {
+    let mut request = sample.json;
+    request["headers"]["authorization"] = "Bearer btk_wrong".into();
+    request
+}
+
 #[tokio::test]
 async fn the_sync_function_answers_post_sync_the_schedule_and_its_queue() {
     let h = Harness::sqlite().await;
@@ -156,11 +176,7 @@ async fn the_sync_function_answers_post_sync_the_schedule_and_its_queue() {
     let calcom = fake_calcom().await;
     let function = sync_function(&h, &calcom);
 
-    let answer = sync::handle_event(&function, invocation(event("sync-post.json").json))
-        .await
-        .unwrap();
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    let report: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    let report = answered(&function, event("sync-post.json").json, 200).await;
     assert_eq!(
         (
             report["success"].as_bool(),
@@ -171,15 +187,11 @@ async fn the_sync_function_answers_post_sync_the_schedule_and_its_queue() {
     );
 
     // The schedule only enqueues: one message per account that needs sync.
-    let answer = sync::handle_event(&function, invocation(event("sync-scheduled.json").json))
-        .await
-        .unwrap();
+    let answer = invoke(&function, event("sync-scheduled.json").json).await;
     assert_eq!(answer, serde_json::json!({"enqueued": 1}));
 
     // The queue's record runs the account; nothing new the second time, and nothing to retry.
-    let answer = sync::handle_event(&function, invocation(event("sync-queue.json").json))
-        .await
-        .unwrap();
+    let answer = invoke(&function, event("sync-queue.json").json).await;
     assert_eq!(answer, serde_json::json!({"batchItemFailures": []}));
     let last = h
         .store
@@ -191,11 +203,36 @@ async fn the_sync_function_answers_post_sync_the_schedule_and_its_queue() {
     assert!(last.ok);
     assert_eq!(last.updates_applied, 0, "nothing new the second time");
 
-    let mut unauthorised = event("sync-post.json").json;
-    unauthorised["headers"]["authorization"] = "Bearer btk_wrong".into();
-    let answer = sync::handle_event(&function, invocation(unauthorised))
-        .await
-        .unwrap();
-    assert_eq!(answer["statusCode"], 401);
+    answered(&function, wrong_key(event("sync-post.json")), 401).await;
     assert!(sync::classify(&serde_json::json!({"hello": "world"})).is_err());
+}
+
+#[tokio::test]
+async fn the_sync_function_answers_get_health_with_the_doctors_report() {
+    let h = Harness::sqlite().await;
+    demo(&h).await;
+    let calcom = fake_calcom().await;
+    let function = sync_function(&h, &calcom);
+
+    let report = answered(&function, event("sync-health.json").json, 200).await;
+    assert_eq!(report["accountId"], "demo");
+    let checks: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks[0], "calcom_webhook");
+    assert_eq!(checks.len(), 9, "{report}");
+    assert!(
+        calcom
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.url.path() == "/v2/webhooks"),
+        "the provider checks reached Cal.com"
+    );
+
+    answered(&function, wrong_key(event("sync-health.json")), 401).await;
 }

@@ -11,19 +11,16 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use integration_tests::fakes::{
     CALENDLY_ORG, CalcomBooking, CalendlyInvitee, calcom_page, calendly_event, calendly_me,
-    calendly_page, fast_retries,
+    calendly_page, sync_service,
 };
 use integration_tests::stores::Harness;
 use shared::accounts::{Account, NewAccount};
 use shared::booking::Outcome;
-use shared::clock::FixedClock;
 use shared::domain::{
     AccountId, AppointmentId, AppointmentStatus, Attendee, BookingEvent, BookingKey, Email,
     EventKind, Provider, Secret,
 };
 use shared::ingest::{all_days, apply_event, recount};
-use shared::outbound::ProviderHttp;
-use shared::sheets::SheetsClient;
 use shared::store::prelude::*;
 use shared::store::sqlite::SqliteStore;
 use shared::sync::SyncService;
@@ -53,14 +50,10 @@ async fn world() -> World {
     let h = Harness::sqlite().await;
     let calcom = MockServer::start().await;
     let calendly = MockServer::start().await;
-    let http = ProviderHttp::new(fast_retries()).unwrap();
-    let service = SyncService::new(
+    let service = sync_service(
         Arc::clone(&h.store),
-        Arc::new(FixedClock(now())),
-        http.clone(),
-        calcom.uri(),
-        calendly.uri(),
-        SheetsClient::new(&http, "http://127.0.0.1:9"),
+        now(),
+        [&calcom.uri(), &calendly.uri(), "http://127.0.0.1:9"],
     );
     World {
         h,

@@ -5,6 +5,7 @@ mod account_sheet;
 mod accounts;
 mod appointments;
 mod deliveries;
+mod doctor;
 mod explain;
 mod keys;
 mod leads;
@@ -85,6 +86,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let concurrency = concurrency.map(usize::from);
             sync::run(open(&url).await?, account.as_deref(), concurrency, json).await
+        }
+        Command::Doctor { account, url: base } => {
+            doctor::run(open(&url).await?, &account, base.as_deref(), json).await
         }
         Command::Sheets(command) => sheets::run(open(&url).await?, command, json).await,
         Command::Keys(KeysCommand::Rotate) => keys::rotate(&*open(&url).await?, json).await,

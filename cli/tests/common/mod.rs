@@ -33,6 +33,13 @@ pub(crate) fn run(store: &str, env: &[(&str, &str)], json: bool, args: &[&str]) 
     (output.status.code().unwrap_or(-1), value, stderr)
 }
 
+/// Runs the CLI with `--json` and expects exit 0; answers what it printed.
+pub(crate) fn succeed(store: &str, env: &[(&str, &str)], args: &[&str]) -> Value {
+    let (code, printed, stderr) = run(store, env, true, args);
+    assert_eq!(code, 0, "{args:?}: {printed} {stderr}");
+    printed
+}
+
 /// `booking-tracker serve` on a free port; stopped (SIGTERM) when dropped.
 pub(crate) struct Server {
     child: Child,

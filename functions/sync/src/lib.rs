@@ -1,6 +1,7 @@
 //! The reconciliation, in one function: the hourly EventBridge schedule enqueues every account
 //! that needs sync on the sync queue; the queue's records (SQS) are synced one account each;
-//! `POST /sync` (API Gateway) syncs the API key's account now.
+//! `POST /sync` (API Gateway) syncs the API key's account now; `GET /health` answers the
+//! doctor's checks of it.
 //!
 //! The handlers are a library so that `booking-tracker serve` mounts `handle_http` unchanged.
 
@@ -44,14 +45,21 @@ pub async fn build(
     })
 }
 
-/// `POST /sync`.
+/// `POST /sync`, and `GET /health` (the doctor's report).
 pub async fn handle_http<S: Store + ?Sized>(
     service: &SyncService<S>,
     request: Request,
 ) -> Response<Body> {
-    let response = service
-        .handle_http(request.method(), request.headers())
-        .await;
+    let response = if request.uri().path().ends_with("/health") {
+        let query = shared::lambda::first_values(&request);
+        service
+            .handle_health(request.method(), request.headers(), &query)
+            .await
+    } else {
+        service
+            .handle_http(request.method(), request.headers())
+            .await
+    };
     shared::lambda::into_lambda(response)
 }
 

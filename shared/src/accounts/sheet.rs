@@ -140,6 +140,18 @@ impl SheetRange {
         &self.text
     }
 
+    /// The range's first row alone (`Leads!A2:X2`): the cheapest read that proves access.
+    pub fn first_row_only(&self) -> SheetRange {
+        let row = self.first_row;
+        Self {
+            text: format!(
+                "{}!{}{row}:{}{row}",
+                self.tab, self.first_column, self.last_column
+            ),
+            ..self.clone()
+        }
+    }
+
     /// One cell of this range's tab, in A1 notation.
     pub fn cell(&self, column: Column, row: u32) -> String {
         format!("{}!{column}{row}", self.tab)
@@ -282,6 +294,12 @@ mod tests {
             quoted.cell(Column::parse("C").unwrap(), 6),
             "'Team leads'!C6"
         );
+        assert_eq!(
+            quoted.first_row_only().as_str(),
+            "'Team leads'!B5:Z5",
+            "the first row of the range, whatever its end"
+        );
+        assert_eq!(quoted.first_row_only().width(), quoted.width());
         for bad in [
             "A2:X",
             "Leads",

@@ -9,5 +9,6 @@ pub use apply::{Applied, ApplyError, MAX_ATTEMPTS, apply_event};
 pub use import::{ImportReport, LeadRow, RowNote, import_leads};
 pub use keys::{Rotation, rotate_keys};
 pub use recount::{
-    Drift, RecountReport, all_days, drift, expected_counters, rebuild_outdated_counters, recount,
+    Drift, RecountPlan, RecountReport, all_days, drift, expected_counters, plan_recount,
+    rebuild_outdated_counters, recount,
 };

@@ -93,14 +93,26 @@ pub fn drift(stored: &[(NaiveDate, DayCounts)], expected: &CounterDelta) -> Vec<
     out
 }
 
-/// Recounts `account`: rebuilds each lead's booking summary from the appointments, then the
-/// counters from appointments and leads, and rewrites what drifted. Run when traffic is quiet: a
-/// booking applied while it runs can be missed until the next recount.
-pub async fn recount(
+/// What a recount finds before it writes anything: the counters the appointments and leads add
+/// up to, and the leads whose booking summary no longer matches their appointments. `doctor`
+/// compares it with the stored counters; `recount` writes it.
+#[derive(Clone, Debug)]
+pub struct RecountPlan {
+    pub appointments: usize,
+    pub leads: usize,
+    /// The leads to rewrite, each with its booking summary rebuilt.
+    pub lead_fixes: Vec<LeadWrite>,
+    /// What the counters should hold.
+    pub expected: CounterDelta,
+}
+
+/// Reads every appointment and lead of `account` and works out what a recount would write.
+/// Writes nothing.
+pub async fn plan_recount(
     store: &(impl Store + ?Sized),
     account: &Account,
     now: DateTime<Utc>,
-) -> Result<RecountReport, StoreError> {
+) -> Result<RecountPlan, StoreError> {
     let id = &account.id;
     let mut appointments = Vec::new();
     let mut after: Option<String> = None;
@@ -129,7 +141,7 @@ pub async fn recount(
             by_lead.entry(lead).or_default().push(appointment);
         }
     }
-    let mut leads_fixed = 0;
+    let mut lead_fixes = Vec::new();
     let mut fixed_leads = Vec::with_capacity(leads.len());
     for lead in &leads {
         let rebuilt = bookings_from(by_lead.get(&lead.id).map_or(&[][..], Vec::as_slice));
@@ -141,28 +153,47 @@ pub async fn recount(
         fixed.bookings = rebuilt;
         fixed.updated_at = now;
         fixed.revision = lead.revision + 1;
-        let write = LeadWrite {
+        lead_fixes.push(LeadWrite {
             before_revision: Some(lead.revision),
             after: fixed.clone(),
-        };
-        store.save_lead(id, &write, &[], &[]).await?;
-        leads_fixed += 1;
+        });
         fixed_leads.push(fixed);
     }
+    Ok(RecountPlan {
+        appointments: appointments.len(),
+        leads: leads.len(),
+        lead_fixes,
+        expected: expected_counters(&appointments, &fixed_leads, account.time_zone),
+    })
+}
 
-    let expected = expected_counters(&appointments, &fixed_leads, account.time_zone);
+/// Recounts `account`: rebuilds each lead's booking summary from the appointments, then the
+/// counters from appointments and leads, and rewrites what drifted. Run when traffic is quiet: a
+/// booking applied while it runs can be missed until the next recount.
+pub async fn recount(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    now: DateTime<Utc>,
+) -> Result<RecountReport, StoreError> {
+    let id = &account.id;
+    let plan = plan_recount(store, account, now).await?;
+    for write in &plan.lead_fixes {
+        store.save_lead(id, write, &[], &[]).await?;
+    }
     let (from, to) = all_days();
     let stored = store.day_counts(id, from, to).await?;
-    let drift = drift(&stored, &expected);
+    let drift = drift(&stored, &plan.expected);
     if !drift.is_empty() {
-        store.replace_counters(id, &expected.into_days()).await?;
+        store
+            .replace_counters(id, &plan.expected.into_days())
+            .await?;
     }
     mark_current_layout(store, account).await?;
     Ok(RecountReport {
         account_id: id.to_string(),
-        appointments: appointments.len(),
-        leads: leads.len(),
-        leads_fixed,
+        appointments: plan.appointments,
+        leads: plan.leads,
+        leads_fixed: plan.lead_fixes.len(),
         drift,
     })
 }

@@ -151,7 +151,7 @@ pub async fn explain<S: Store + ?Sized>(
 }
 
 /// The request's query parameters, the first value of each.
-fn first_values(request: &Request) -> BTreeMap<String, String> {
+pub fn first_values(request: &Request) -> BTreeMap<String, String> {
     let mut query = BTreeMap::new();
     if let Some(params) = request.query_string_parameters_ref() {
         for (name, value) in params.iter() {

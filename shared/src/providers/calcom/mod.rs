@@ -3,6 +3,7 @@
 
 pub mod api;
 mod parse;
+pub mod profile;
 mod tracking;
 pub mod webhooks_api;
 mod wire;

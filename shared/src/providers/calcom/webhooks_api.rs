@@ -42,8 +42,9 @@ impl CalcomWebhook {
     }
 }
 
+/// `{"status": "success", "data": ...}`: how Cal.com API v2 answers.
 #[derive(Deserialize)]
-struct Envelope<T> {
+pub(super) struct Envelope<T> {
     status: Option<String>,
     data: Option<T>,
 }
@@ -82,7 +83,8 @@ pub fn parse_webhook(body: &[u8]) -> Result<CalcomWebhook, PayloadError> {
     webhook(json::required(success(answer)?, "data")?, "data.")
 }
 
-fn success<T>(envelope: Envelope<T>) -> Result<Option<T>, PayloadError> {
+/// The envelope's data, unless its status says the call failed.
+pub(super) fn success<T>(envelope: Envelope<T>) -> Result<Option<T>, PayloadError> {
     match envelope.status.as_deref() {
         Some(status) if status != "success" => Err(PayloadError::field(
             "status",

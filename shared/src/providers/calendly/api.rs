@@ -139,6 +139,9 @@ pub struct WebhookSubscription {
     pub callback_url: String,
     /// `active`, or `disabled` after 24 hours of failed deliveries (it must then be recreated).
     pub state: String,
+    /// Set while Calendly retries failed deliveries: 24 hours after it, the subscription is
+    /// disabled (PROVIDERS.md §2.7).
+    pub retry_started_at: Option<DateTime<Utc>>,
     pub events: Vec<String>,
     pub scope: Option<String>,
 }
@@ -192,6 +195,10 @@ fn subscription(wire: WireSubscription, at: &str) -> Result<WebhookSubscription,
             &field("callback_url"),
         )?,
         state: json::required(json::text(wire.state.as_deref()), &field("state"))?,
+        retry_started_at: json::optional_time(
+            wire.retry_started_at.as_deref(),
+            &field("retry_started_at"),
+        )?,
         events: wire.events.unwrap_or_default(),
         scope: json::text(wire.scope.as_deref()),
     })
@@ -289,6 +296,10 @@ mod tests {
         let found = &page.subscriptions[0];
         assert!(!found.is_active());
         assert!(!found.covers_our_events(), "no-show triggers missing");
+        assert_eq!(
+            found.retry_started_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-20T09:00:00+00:00")
+        );
         assert_eq!(page.next_page_token, None);
 
         let broken = br#"{"resource": {"uri": "https://api.calendly.com/webhook_subscriptions/AAAA", "state": "active"}}"#;

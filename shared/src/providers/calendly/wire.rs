@@ -126,6 +126,8 @@ pub(super) struct WebhookSubscription {
     pub(super) uri: Option<String>,
     pub(super) callback_url: Option<String>,
     pub(super) state: Option<String>,
+    /// When Calendly started retrying failed deliveries; `null` while they succeed.
+    pub(super) retry_started_at: Option<String>,
     pub(super) events: Option<Vec<String>>,
     pub(super) scope: Option<String>,
 }
