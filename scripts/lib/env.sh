@@ -39,3 +39,16 @@ venv_install() {
         echo "$requirements" > "$stamp"
     fi
 }
+
+# Drops what the shared target directory has not read for a while: the artifacts of other
+# checkouts (every clone path hashes its own) and of dependency versions no longer used, and
+# incremental caches no build has opened for two days. What is still used is read by every
+# build, so it stays (the file system keeps access times, relatime).
+prune_target() {
+    local target=$CARGO_TARGET_DIR
+    [ -d "$target" ] || return 0
+    find "$target" -mindepth 3 -maxdepth 3 -path '*/incremental/*' -type d -atime +2 \
+        -exec rm -rf {} + 2>/dev/null || true
+    find "$target" -path '*/deps/*' -type f -atime +7 -delete 2>/dev/null || true
+    du -sh "$target" 2>/dev/null | sed 's/^/target directory: /' || true
+}
