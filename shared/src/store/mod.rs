@@ -262,8 +262,8 @@ pub(crate) async fn sealed_account(secrets: &Secrets, account: &Account) -> Stor
     Ok(sealed)
 }
 
-/// The key ring an account's sealed secrets name.
-#[cfg(any(feature = "sqlite", feature = "dynamodb"))]
+/// The key ring an account's sealed secrets name (SQLite records it beside each account).
+#[cfg(feature = "sqlite")]
 pub(crate) fn key_ring_of(account: &Account) -> Option<String> {
     account
         .secrets()
