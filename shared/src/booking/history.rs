@@ -29,6 +29,16 @@ impl EventSource {
     /// Triggers of events an action makes start with this.
     pub const ACTION_PREFIX: &'static str = "action:";
 
+    /// The name it is serialised under.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventSource::Webhook => "webhook",
+            EventSource::Sync => "sync",
+            EventSource::Manual => "manual",
+            EventSource::Action => "action",
+        }
+    }
+
     pub fn of(event: &BookingEvent) -> Self {
         if event.provider == Provider::Manual {
             EventSource::Manual
@@ -75,6 +85,18 @@ pub(crate) fn record(history: &mut Vec<HistoryEntry>, entry: HistoryEntry) {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn sources_are_named_as_they_serialise() {
+        for source in [
+            EventSource::Webhook,
+            EventSource::Sync,
+            EventSource::Manual,
+            EventSource::Action,
+        ] {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+    }
 
     fn entry(minute: u32, trigger: &str) -> HistoryEntry {
         HistoryEntry {

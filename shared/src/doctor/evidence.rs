@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 
 use super::report::Finding;
-use super::{Doctor, Who, capitalised};
+use super::{Doctor, capitalised};
 use crate::domain::Provider;
 use crate::ingest::{drift, plan_recount};
 use crate::store::{Delivery, Store, StoreError};
@@ -23,14 +23,6 @@ const UNMATCHED_DAYS: u64 = 30;
 
 const WEBHOOK_PROVIDERS: [Provider; 2] = [Provider::Calcom, Provider::Calendly];
 
-pub(super) fn provider_name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Calcom => Who::Calcom.name(),
-        Provider::Calendly => Who::Calendly.name(),
-        Provider::Manual => "manual",
-    }
-}
-
 impl<S: Store + ?Sized> Doctor<'_, S> {
     /// The account's newest delivery log entries, newest first.
     pub(super) async fn delivery_log(&self) -> Result<Vec<Delivery>, StoreError> {
@@ -43,7 +35,7 @@ impl<S: Store + ?Sized> Doctor<'_, S> {
     /// When the provider's last delivery was accepted, as a clause: "the last Cal.com delivery
     /// was accepted at ..." or "no Cal.com delivery was accepted in the last 30 days".
     pub(super) fn last_accepted(&self, log: &[Delivery], provider: Provider) -> String {
-        let name = provider_name(provider);
+        let name = provider.display_name();
         match last_accepted(log, provider) {
             Some(at) => format!("the last {name} delivery was accepted at {}", self.when(at)),
             None => format!("no {name} delivery was accepted in the last 30 days"),
@@ -112,7 +104,7 @@ pub(super) async fn deliveries<S: Store + ?Sized>(d: &Doctor<'_, S>) -> Finding 
     }
     let detail = parts.join(". ");
     if !resign.is_empty() {
-        let names: Vec<&str> = resign.iter().map(|p| provider_name(*p)).collect();
+        let names: Vec<&str> = resign.iter().map(|p| p.display_name()).collect();
         let commands: Vec<String> = resign
             .iter()
             .map(|p| {

@@ -9,8 +9,7 @@ use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{HeaderMap, Method};
 
 use super::{DoctorOptions, run_doctor};
-use crate::accounts::Account;
-use crate::http::{ApiError, HttpResponse, authenticate, error, json};
+use crate::http::{HttpResponse, error, json, read_account};
 use crate::store::Store;
 use crate::sync::SyncService;
 
@@ -23,7 +22,7 @@ impl<S: Store + ?Sized> SyncService<S> {
         query: &BTreeMap<String, String>,
     ) -> HttpResponse {
         let started = Instant::now();
-        let account = match self.health_account(method, headers, query).await {
+        let account = match read_account(&*self.store, method, "/health", headers, query).await {
             Ok(account) => account,
             Err(e) => return error(&e),
         };
@@ -39,26 +38,5 @@ impl<S: Store + ?Sized> SyncService<S> {
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
-    }
-
-    /// The account a health request may see: the API key's, and only it.
-    async fn health_account(
-        &self,
-        method: &Method,
-        headers: &HeaderMap,
-        query: &BTreeMap<String, String>,
-    ) -> Result<Account, ApiError> {
-        if method != Method::GET {
-            return Err(ApiError::MethodNotAllowed {
-                method: method.to_string(),
-                path: "/health".into(),
-                allowed: "GET",
-            });
-        }
-        let account = authenticate(&*self.store, headers).await?;
-        match query.get("account_id").map(|a| a.trim()) {
-            Some(asked) if asked != account.id.as_str() => Err(ApiError::ForbiddenAccount),
-            _ => Ok(account),
-        }
     }
 }

@@ -10,7 +10,6 @@
 
 use chrono::{DateTime, Utc};
 
-use super::evidence::provider_name;
 use super::report::Finding;
 use super::{Credential, Doctor};
 use crate::domain::Provider;
@@ -132,7 +131,7 @@ pub(super) async fn calendly<S: Store + ?Sized>(d: &Doctor<'_, S>) -> Finding {
 impl<S: Store + ?Sized> Doctor<'_, S> {
     /// Without credentials the provider cannot be asked: ok, with what the delivery log shows.
     async fn not_checkable(&self, provider: Provider) -> Finding {
-        let name = provider_name(provider);
+        let name = provider.display_name();
         let credential = Credential::of(provider).name;
         let evidence = match self.delivery_log().await {
             Ok(log) => self.last_accepted(&log, provider),
@@ -147,7 +146,7 @@ impl<S: Store + ?Sized> Doctor<'_, S> {
     /// a key that works may still lack the right to read webhooks.
     fn unlisted(&self, provider: Provider, error: &FetchError) -> Finding {
         let credential = Credential::of(provider);
-        let what = format!("cannot list the {} webhooks", provider_name(provider));
+        let what = format!("cannot list the {} webhooks", provider.display_name());
         match error {
             FetchError::Unauthorized(..) => Finding::warn(
                 format!("{what}: {error}"),
@@ -167,7 +166,7 @@ impl<S: Store + ?Sized> Doctor<'_, S> {
         provider: Provider,
         listed: impl Iterator<Item = Registered<'a>>,
     ) -> Finding {
-        let name = provider_name(provider);
+        let name = provider.display_name();
         let path = format!("/webhooks/{}/{}", provider.as_str(), self.account.id);
         let expected = self
             .options

@@ -24,6 +24,15 @@ impl Provider {
             Provider::Manual => "manual",
         }
     }
+
+    /// How the provider is written in sentences meant for people.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Provider::Calcom => "Cal.com",
+            Provider::Calendly => "Calendly",
+            Provider::Manual => "manual entry",
+        }
+    }
 }
 
 /// The string is not one of `calcom`, `calendly`, `manual`.

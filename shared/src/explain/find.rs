@@ -188,29 +188,30 @@ async fn chain(
     account: &Account,
     appointment: Appointment,
 ) -> Result<Vec<Appointment>, StoreError> {
-    let provider = appointment.provider();
-    let load = |key: &BookingKey| {
-        let apt = AppointmentId::for_booking(provider, key);
-        async move { store.get_appointment(&account.id, &apt).await }
-    };
-    let mut before = Vec::new();
-    let mut cursor = appointment.predecessor().cloned();
-    while let Some(key) = cursor.take().filter(|_| before.len() < MAX_CHAIN) {
-        if let Some(earlier) = load(&key).await? {
-            cursor = earlier.predecessor().cloned();
-            before.push(earlier);
+    let mut chain = walk(store, account, &appointment, Appointment::predecessor).await?;
+    chain.reverse();
+    let after = walk(store, account, &appointment, Appointment::successor).await?;
+    chain.push(appointment);
+    chain.extend(after);
+    Ok(chain)
+}
+
+/// The appointments reached from `from` by following `next` (a predecessor or successor link),
+/// nearest first, at most [`MAX_CHAIN`].
+async fn walk(
+    store: &(impl Store + ?Sized),
+    account: &Account,
+    from: &Appointment,
+    next: fn(&Appointment) -> Option<&BookingKey>,
+) -> Result<Vec<Appointment>, StoreError> {
+    let mut found: Vec<Appointment> = Vec::new();
+    let mut cursor = next(from).cloned();
+    while let Some(key) = cursor.take().filter(|_| found.len() < MAX_CHAIN) {
+        let id = AppointmentId::for_booking(from.provider(), &key);
+        if let Some(linked) = store.get_appointment(&account.id, &id).await? {
+            cursor = next(&linked).cloned();
+            found.push(linked);
         }
     }
-    before.reverse();
-    let mut after = Vec::new();
-    let mut cursor = appointment.successor().cloned();
-    while let Some(key) = cursor.take().filter(|_| after.len() < MAX_CHAIN) {
-        if let Some(later) = load(&key).await? {
-            cursor = later.successor().cloned();
-            after.push(later);
-        }
-    }
-    before.push(appointment);
-    before.extend(after);
-    Ok(before)
+    Ok(found)
 }

@@ -4,12 +4,11 @@
 
 use std::time::Instant;
 
-use http::Method;
 use http::header::{CACHE_CONTROL, HeaderValue};
 
 use super::{ExplainQuery, explain};
 use crate::accounts::Account;
-use crate::http::{ApiError, HttpResponse, authenticate, error, json};
+use crate::http::{ApiError, HttpResponse, error, json, read_account};
 use crate::metrics::{MetricsRequest, MetricsService, RangeQuery};
 use crate::store::Store;
 
@@ -18,21 +17,20 @@ pub async fn handle<S: Store + ?Sized>(
     request: MetricsRequest<'_>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let (account, result) = if request.method == Method::GET {
-        match authenticate(&*service.store, request.headers).await {
-            Ok(account) => {
-                let result = answer(service, &account, request).await;
-                (Some(account), result)
-            }
-            Err(e) => (None, Err(e)),
+    let read = read_account(
+        &*service.store,
+        request.method,
+        "/explain",
+        request.headers,
+        request.query,
+    )
+    .await;
+    let (account, result) = match read {
+        Ok(account) => {
+            let result = answer(service, &account, request).await;
+            (Some(account), result)
         }
-    } else {
-        let e = ApiError::MethodNotAllowed {
-            method: request.method.to_string(),
-            path: "/explain".into(),
-            allowed: "GET",
-        };
-        (None, Err(e))
+        Err(e) => (None, Err(e)),
     };
     let mut response = match &result {
         Ok(body) => json(200, body),
@@ -58,9 +56,6 @@ async fn answer<S: Store + ?Sized>(
     request: MetricsRequest<'_>,
 ) -> Result<serde_json::Value, ApiError> {
     let get = |name: &str| request.query.get(name).map(String::as_str);
-    if get("account_id").is_some_and(|asked| asked.trim() != account.id.as_str()) {
-        return Err(ApiError::ForbiddenAccount);
-    }
     let query = ExplainQuery::parse(
         account,
         get("booking"),

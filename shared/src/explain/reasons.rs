@@ -131,7 +131,8 @@ pub(super) fn not_found(found: &Found, evidence: &Evidence, account: &Account) -
         .filter_map(|p| {
             let at = evidence.last_accepted(p)?;
             let ago = evidence.now - at;
-            (ago < SILENCE_WORTH_NOTING).then(|| format!("{} {} ago", name(p), ago_words(ago)))
+            (ago < SILENCE_WORTH_NOTING)
+                .then(|| format!("{} {} ago", p.display_name(), ago_words(ago)))
         })
         .collect();
     if !working.is_empty() {
@@ -193,7 +194,7 @@ fn delivery_reasons(evidence: &Evidence) -> Vec<Reason> {
         let total: usize = rejected.values().sum();
         let codes: Vec<String> = rejected
             .iter()
-            .map(|((provider, code), n)| format!("{} {code} x{n}", name(*provider)))
+            .map(|((provider, code), n)| format!("{} {code} x{n}", provider.display_name()))
             .collect();
         let hint = if bad_secret {
             ": invalid_signature means the provider signs with another secret than the \
@@ -219,7 +220,7 @@ fn delivery_reasons(evidence: &Evidence) -> Vec<Reason> {
                 50,
                 format!(
                     "no delivery from {} for {} days (the last accepted one: {})",
-                    name(provider),
+                    provider.display_name(),
                     (evidence.now - at).num_days(),
                     at.format("%Y-%m-%d %H:%M UTC")
                 ),
@@ -229,7 +230,7 @@ fn delivery_reasons(evidence: &Evidence) -> Vec<Reason> {
                 55,
                 format!(
                     "no delivery from {} was accepted in {days} days",
-                    name(provider)
+                    provider.display_name()
                 ),
             )),
             _ => {}
@@ -242,7 +243,7 @@ fn delivery_reasons(evidence: &Evidence) -> Vec<Reason> {
             format!(
                 "{n} {} deliveries were accepted but ignored (triggers booking-tracker does not \
                  follow, or events of another kind)",
-                name(provider)
+                provider.display_name()
             ),
         ));
     }
@@ -364,13 +365,4 @@ fn ago_words(ago: Duration) -> String {
         (_, _, m) => (m.max(0), "minute"),
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-/// How a provider is written in sentences.
-pub(super) fn name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Calcom => "Cal.com",
-        Provider::Calendly => "Calendly",
-        Provider::Manual => "manual entry",
-    }
 }

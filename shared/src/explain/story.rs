@@ -6,7 +6,6 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::reasons::name;
 use super::view::ExplainedAppointment;
 use super::{Explanation, ReasonCode};
 use crate::domain::AppointmentStatus;
@@ -60,7 +59,7 @@ fn appointment(out: &mut String, apt: &ExplainedAppointment, tz: Tz) {
         out,
         "Booking {} ({}), appointment {}:",
         apt.booking_key,
-        name(apt.provider),
+        apt.provider.display_name(),
         apt.appointment_id
     );
     let who = apt
@@ -123,10 +122,7 @@ fn appointment(out: &mut String, apt: &ExplainedAppointment, tz: Tz) {
     }
     let _ = writeln!(out, "  What arrived:");
     for entry in &apt.history {
-        let source = serde_json::to_value(entry.source)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let source = entry.source.as_str();
         let _ = writeln!(
             out,
             "    {}  {source:<7}  {}  -> {}",

@@ -1,14 +1,14 @@
 //! One appointment as the dashboard counts it: the KPIs it adds to, on which local day, and
 //! whether that day is inside the dashboard's ranges today.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::accounts::Account;
 use crate::booking::{Appointment, HistoryEntry, contribution};
 use crate::domain::{AppointmentId, AppointmentStatus, LeadId, Provider};
 use crate::matching::{LeadChoice, MatchMethod};
-use crate::metrics::ResolvedRange;
+use crate::metrics::{RangeQuery, ResolvedRange};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,7 +60,10 @@ pub struct RangeFlags {
 
 impl RangeFlags {
     pub fn of(day: NaiveDate, today: NaiveDate) -> Self {
-        let within = |days: i64| day <= today && day > today - Duration::days(days);
+        let within = |days: u32| {
+            let range = RangeQuery::Last(days).resolve(today, None);
+            range.from <= day && day <= range.to
+        };
         Self {
             last_7d: within(7),
             last_30d: within(30),
@@ -152,6 +155,7 @@ fn kpis(appointment: &Appointment, account: &Account) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     #[test]
     fn range_flags_count_today_as_the_last_day_of_each_range() {

@@ -1,11 +1,36 @@
 //! `Authorization: Bearer <account API key>`, for the metrics and sync routes.
 
-use http::HeaderMap;
+use std::collections::BTreeMap;
+
 use http::header::AUTHORIZATION;
+use http::{HeaderMap, Method};
 
 use super::ApiError;
 use crate::accounts::{Account, ApiKeyHash};
 use crate::store::Store;
+
+/// The account a read route (`/metrics`, `/explain`, `/health`) answers for: `GET` only, the
+/// API key's account, and an `account_id` in the query must name that same account.
+pub async fn read_account(
+    store: &(impl Store + ?Sized),
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    query: &BTreeMap<String, String>,
+) -> Result<Account, ApiError> {
+    if method != Method::GET {
+        return Err(ApiError::MethodNotAllowed {
+            method: method.to_string(),
+            path: path.to_owned(),
+            allowed: "GET",
+        });
+    }
+    let account = authenticate(store, headers).await?;
+    match query.get("account_id").map(|a| a.trim()) {
+        Some(asked) if asked != account.id.as_str() => Err(ApiError::ForbiddenAccount),
+        _ => Ok(account),
+    }
+}
 
 /// The account whose API key the request carries: found by the key's hash in one read, then
 /// compared in constant time.

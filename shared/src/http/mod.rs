@@ -4,7 +4,7 @@
 mod auth;
 mod error;
 
-pub use auth::authenticate;
+pub use auth::{authenticate, read_account};
 pub use error::ApiError;
 
 use serde::Serialize;
