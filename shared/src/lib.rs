@@ -2,6 +2,8 @@
 //! matching, the store interface with its adapters, and the use-cases built on them.
 
 pub mod accounts;
+#[cfg(feature = "sync")]
+pub mod actions;
 pub mod booking;
 pub mod clock;
 #[cfg(feature = "sync")]

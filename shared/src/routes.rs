@@ -85,6 +85,16 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/explain", Function::Metrics),
     route("POST", "/sync", Function::Sync),
     route("GET", "/health", Function::Sync),
+    route(
+        "POST",
+        "/appointments/{appointmentId}/cancel",
+        Function::Sync,
+    ),
+    route(
+        "POST",
+        "/appointments/{appointmentId}/no-show",
+        Function::Sync,
+    ),
 ];
 
 /// The methods a path answers, for 405 messages.

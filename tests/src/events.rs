@@ -278,6 +278,15 @@ fn gateway(g: &Gateway<'_>) -> Value {
 /// The booking of Cal.com's sample "booking created" (`calcom-created.json`).
 pub const SAMPLE_CALCOM_UID: &str = "k3Pq8vXw2LmN9aRt5YbZc1";
 
+/// The booking the Cal.com cancellation sample cancels.
+pub const SAMPLE_CANCELLED_UID: &str = "Rw5nB8cK1tHq3ZpL6mYd0F";
+
+/// The appointment id of a Cal.com booking.
+pub fn calcom_appointment(uid: &str) -> String {
+    let key = shared::domain::BookingKey::parse(uid).expect("a booking uid");
+    shared::domain::AppointmentId::for_booking(shared::domain::Provider::Calcom, &key).to_string()
+}
+
 /// The metrics and sync functions' events: API Gateway requests carrying the demo API key, and
 /// the EventBridge schedule that fires the sync every hour.
 pub fn function_events() -> Vec<SampleEvent> {
@@ -304,6 +313,8 @@ pub fn function_events() -> Vec<SampleEvent> {
         }),
         signed_at: at,
     };
+    let cancelled = calcom_appointment(SAMPLE_CANCELLED_UID);
+    let cancel_path = format!("/appointments/{cancelled}/cancel");
     let preflight = [
         ("origin", "https://dash.example.com".to_owned()),
         ("access-control-request-method", "GET".to_owned()),
@@ -350,6 +361,22 @@ pub fn function_events() -> Vec<SampleEvent> {
             &[],
             &key,
         ),
+        // After the cancellation sample, the booking is already cancelled: nothing is sent.
+        SampleEvent {
+            file: "sync-appointment-cancel.json".into(),
+            json: gateway(&Gateway {
+                route: "POST /appointments/{appointmentId}/cancel",
+                method: "POST",
+                path: &cancel_path,
+                query: &[],
+                path_params: Some(json!({ "appointmentId": cancelled })),
+                headers: &[key[0].clone(), ("content-type", "application/json".into())],
+                body: Some(br#"{"reason": "The lead asked to cancel"}"#),
+                base64: false,
+                at,
+            }),
+            signed_at: at,
+        },
         SampleEvent {
             file: "sync-scheduled.json".into(),
             json: json!({

@@ -236,3 +236,45 @@ async fn the_sync_function_answers_get_health_with_the_doctors_report() {
 
     answered(&function, wrong_key(event("sync-health.json")), 401).await;
 }
+
+#[tokio::test]
+async fn the_sync_function_acts_on_an_appointment_of_the_keys_account_only() {
+    let h = Harness::sqlite().await;
+    let account = demo(&h).await;
+    let calcom = fake_calcom().await;
+    let function = sync_function(&h, &calcom);
+    let sample = event("sync-appointment-cancel.json");
+
+    // Not in the account (yet): 404, and Cal.com is not asked.
+    let answer = answered(&function, sample.json.clone(), 404).await;
+    assert_eq!(answer["error"]["code"], "unknown_appointment");
+
+    // Once the cancellation sample is applied, cancelling it again sends nothing.
+    let event = shared::domain::BookingEvent {
+        provider: shared::domain::Provider::Calcom,
+        kind: shared::domain::EventKind::Cancelled,
+        key: shared::domain::BookingKey::parse(integration_tests::events::SAMPLE_CANCELLED_UID)
+            .unwrap(),
+        predecessor: None,
+        successor: None,
+        start: None,
+        end: None,
+        attendee: Default::default(),
+        event_type: None,
+        occurred_at: sample.signed_at,
+        booked_at: None,
+        trigger: "BOOKING_CANCELLED".into(),
+        tracking: Default::default(),
+    };
+    shared::ingest::apply_event(&*h.store, &account, &event, None, sample.signed_at)
+        .await
+        .unwrap();
+    let report = answered(&function, sample.json.clone(), 200).await;
+    assert_eq!(
+        (report["result"].as_str(), report["status"].as_str()),
+        (Some("already_done"), Some("cancelled")),
+        "{report}"
+    );
+    assert!(calcom.received_requests().await.unwrap().is_empty());
+    answered(&function, wrong_key(sample), 401).await;
+}

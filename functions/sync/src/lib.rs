@@ -1,7 +1,8 @@
 //! The reconciliation, in one function: the hourly EventBridge schedule enqueues every account
 //! that needs sync on the sync queue; the queue's records (SQS) are synced one account each;
 //! `POST /sync` (API Gateway) syncs the API key's account now; `GET /health` answers the
-//! doctor's checks of it.
+//! doctor's checks of it; `POST /appointments/{id}/cancel|no-show` acts on one booking at its
+//! provider.
 //!
 //! The handlers are a library so that `booking-tracker serve` mounts `handle_http` unchanged.
 
@@ -45,12 +46,17 @@ pub async fn build(
     })
 }
 
-/// `POST /sync`, and `GET /health` (the doctor's report).
+/// `POST /sync`, `GET /health` (the doctor's report) and `POST /appointments/{id}/cancel|no-show`.
 pub async fn handle_http<S: Store + ?Sized>(
     service: &SyncService<S>,
     request: Request,
 ) -> Response<Body> {
-    let response = if request.uri().path().ends_with("/health") {
+    let path = request.uri().path();
+    let response = if shared::actions::action_route(path).is_some() {
+        service
+            .handle_action(request.method(), path, request.headers(), request.body())
+            .await
+    } else if path.ends_with("/health") {
         let query = shared::lambda::first_values(&request);
         service
             .handle_health(request.method(), request.headers(), &query)

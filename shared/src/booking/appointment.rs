@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod visible;
+
 use super::history::{self, HistoryEntry};
 use super::register::{Stamped, earliest, last_writer_wins};
 use crate::domain::{

@@ -143,7 +143,8 @@ pub enum Outcome {
     Created,
     /// Something stored changed.
     Updated,
-    /// The event was already known: nothing changes.
+    /// The event was already known: nothing anyone sees changes (its stamps may still be
+    /// written, see `Appointment::looks_like`).
     Unchanged,
 }
 
@@ -170,7 +171,8 @@ pub struct Transition {
     pub outcome: Outcome,
     /// The subject's new state (written or not).
     pub subject: Appointment,
-    /// Appointments that changed, subject first. Empty when `outcome` is `Unchanged`.
+    /// Appointments that changed, subject first. Empty when the event was already known; only
+    /// stamps move when `outcome` is `Unchanged` and this is not empty.
     pub writes: Vec<Write>,
     /// Per-day counter changes, in the account's time zone.
     pub counters: CounterDelta,
@@ -246,10 +248,15 @@ pub fn apply(event: &BookingEvent, hood: Neighbourhood, ctx: &ApplyContext) -> T
         }
     }
 
+    // Writes that only move the registers' stamps are still made (later merges depend on
+    // them), but nothing anyone sees changed: the event is `unchanged`.
     let subject_written = writes.first().filter(|w| w.after.key() == &event.key);
+    let seen_change = writes
+        .iter()
+        .any(|w| w.before.as_ref().is_none_or(|b| !b.looks_like(&w.after)));
     let outcome = match subject_written {
         Some(w) if w.before.is_none() => Outcome::Created,
-        _ if writes.is_empty() => Outcome::Unchanged,
+        _ if !seen_change => Outcome::Unchanged,
         _ => Outcome::Updated,
     };
     if let Some(write) = writes.first_mut().filter(|w| w.after.key() == &event.key) {

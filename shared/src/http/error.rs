@@ -50,6 +50,21 @@ pub enum ApiError {
     /// Another run of the account's sync holds its lease.
     #[error("{0}")]
     SyncInProgress(String),
+    /// No appointment with this id in the key's account (another account's is never seen).
+    #[error("no appointment {0:?} in this account")]
+    UnknownAppointment(String),
+    /// The appointment is not in a state the action applies to (SPEC §10).
+    #[error("{0}")]
+    NotActionable(String),
+    /// The provider refused the action; nothing changed. The message is the provider's.
+    #[error("{0}")]
+    ProviderRejected(String),
+    /// The provider failed or could not be reached; nothing changed here.
+    #[error("{0}")]
+    ProviderUnavailable(String),
+    /// The provider did not answer in time: it may have acted. A retry reads its state first.
+    #[error("{0}")]
+    ProviderTimeout(String),
     /// The account's secrets cannot be opened (the key file or KMS key is missing or wrong):
     /// nothing was stored; a retry succeeds once the key is back.
     #[error("the account's secrets cannot be opened right now; nothing was stored; retry later")]
@@ -78,7 +93,12 @@ impl ApiError {
             ApiError::ForbiddenAccount => 403,
             ApiError::UnknownAccount(_) | ApiError::NotFound { .. } => 404,
             ApiError::MethodNotAllowed { .. } => 405,
-            ApiError::SyncInProgress(_) => 409,
+            ApiError::UnknownAppointment(_) => 404,
+            ApiError::SyncInProgress(_)
+            | ApiError::NotActionable(_)
+            | ApiError::ProviderRejected(_) => 409,
+            ApiError::ProviderUnavailable(_) => 502,
+            ApiError::ProviderTimeout(_) => 504,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::Internal => 500,
             ApiError::StorageUnavailable | ApiError::SecretsUnavailable => 503,
@@ -104,6 +124,11 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::SyncInProgress(_) => "sync_in_progress",
+            ApiError::UnknownAppointment(_) => "unknown_appointment",
+            ApiError::NotActionable(_) => "not_actionable",
+            ApiError::ProviderRejected(_) => "provider_rejected",
+            ApiError::ProviderUnavailable(_) => "provider_unavailable",
+            ApiError::ProviderTimeout(_) => "provider_timeout",
             ApiError::StorageUnavailable => "storage_unavailable",
             ApiError::SecretsUnavailable => "secrets_unavailable",
             ApiError::Internal => "internal_error",
@@ -141,7 +166,10 @@ impl ApiError {
     pub fn body(&self) -> serde_json::Value {
         let message = if self.status() >= 500 {
             match self {
-                ApiError::StorageUnavailable | ApiError::SecretsUnavailable => self.to_string(),
+                ApiError::StorageUnavailable
+                | ApiError::SecretsUnavailable
+                | ApiError::ProviderUnavailable(_)
+                | ApiError::ProviderTimeout(_) => self.to_string(),
                 _ => "internal error".to_owned(),
             }
         } else {

@@ -350,10 +350,12 @@ fn timeline_entry(
     event: &BookingEvent,
     transition: &Transition,
 ) -> Option<(LeadId, TimelineEntry)> {
-    let subject_written = transition
-        .writes
-        .first()
-        .is_some_and(|w| w.after.key() == &event.key);
+    // An event that changed nothing anyone sees (a provider's echo of an action) is not news.
+    let subject_written = transition.outcome != Outcome::Unchanged
+        && transition
+            .writes
+            .first()
+            .is_some_and(|w| w.after.key() == &event.key);
     let subject = &transition.subject;
     let lead = subject.lead_id().filter(|_| subject_written)?;
     Some((

@@ -77,6 +77,26 @@ pub struct CalcomWindow {
 }
 
 impl CalcomSource<'_> {
+    /// `path` under the API base.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.trim_end_matches('/'))
+    }
+
+    /// Makes a call with the key and the API version, paced.
+    pub(crate) async fn send(
+        &self,
+        call: Call<'_>,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, FetchError> {
+        let call = Call {
+            bearer: Some(&self.api_key),
+            headers: &[("cal-api-version", API_VERSION)],
+            pace: Some(&*self.pace),
+            ..call
+        };
+        self.http.send(&call, deadline).await
+    }
+
     /// The listings of `window`, read [`CalcomSource::reads`] at a time.
     pub async fn fetch(
         &self,
@@ -132,18 +152,14 @@ impl CalcomSource<'_> {
             query.push(("eventTypeIds", ids.join(",")));
         }
         query.push(("take", TAKE.to_string()));
-        let url = format!("{}/v2/bookings", self.base.trim_end_matches('/'));
+        let url = self.url("/v2/bookings");
         let mut fetched = Fetched::default();
         let mut skip = 0;
         for _ in 0..MAX_PAGES {
             let mut page_query = query.clone();
             page_query.push(("skip", skip.to_string()));
-            let call = Call {
-                headers: &[("cal-api-version", API_VERSION)],
-                pace: Some(&*self.pace),
-                ..Call::get(&url, &page_query, &self.api_key)
-            };
-            let body = self.http.send(&call, deadline).await?;
+            let call = Call::get(&url, &page_query, &self.api_key);
+            let body = self.send(call, deadline).await?;
             let page = parse_bookings_page(&body, self.region)?;
             fetched.extend(page.events);
             if !page.has_next_page || page.bookings == 0 {

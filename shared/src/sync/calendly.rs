@@ -50,12 +50,12 @@ pub struct CalendlyPlan {
 }
 
 impl CalendlySource<'_> {
-    pub(super) fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.trim_end_matches('/'))
     }
 
     /// Makes a call with the token, paced.
-    pub(super) async fn send(
+    pub(crate) async fn send(
         &self,
         call: Call<'_>,
         deadline: Instant,

@@ -1,6 +1,7 @@
 //! Cal.com webhooks: `X-Cal-Signature-256` and the booking triggers.
 //! Wire format notes: `../shared/providers/PROVIDERS.md` §1.
 
+pub mod actions;
 pub mod api;
 mod parse;
 pub mod profile;

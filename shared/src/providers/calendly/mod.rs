@@ -1,6 +1,7 @@
 //! Calendly webhooks: `Calendly-Webhook-Signature` and the invitee triggers.
 //! Wire format notes: `../shared/providers/PROVIDERS.md` §2.
 
+pub mod actions;
 pub mod api;
 mod invitee;
 mod parse;

@@ -62,6 +62,8 @@ pub(super) struct Cancellation {
 
 #[derive(Deserialize)]
 pub(super) struct NoShow {
+    /// `https://api.calendly.com/invitee_no_shows/<uuid>`: what `DELETE` takes.
+    pub(super) uri: Option<String>,
     pub(super) created_at: Option<String>,
 }
 
