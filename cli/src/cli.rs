@@ -9,9 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::store_url::StoreUrl;
 
+mod actions;
 mod explain;
 mod links;
 
+pub use actions::{CancelArgs, NoShowArgs};
 pub use explain::ExplainArgs;
 pub use links::{AccountLinkArgs, LinkArgs, LinksArgs, PageArgs};
 
@@ -316,6 +318,10 @@ pub enum AppointmentsCommand {
         #[arg(long)]
         upcoming: bool,
     },
+    /// Cancel a booking at Cal.com or Calendly, then here (manual ones here only).
+    Cancel(CancelArgs),
+    /// Mark the attendee a no-show at the provider, then here; --undo takes it back.
+    NoShow(NoShowArgs),
 }
 
 #[derive(Debug, Args)]

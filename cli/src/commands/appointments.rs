@@ -1,4 +1,6 @@
-//! `booking-tracker appointments add|list`.
+//! `booking-tracker appointments add|list` (`cancel|no-show` are in `act`).
+
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use chrono::{Duration, Utc};
@@ -18,16 +20,18 @@ use crate::cli::{AddAppointmentArgs, AppointmentsCommand};
 use crate::output;
 
 pub async fn run(
-    store: &dyn Store,
+    store: Arc<dyn Store>,
     command: AppointmentsCommand,
     json: bool,
 ) -> anyhow::Result<()> {
     match command {
-        AppointmentsCommand::Add(args) => add(store, args, json).await,
+        AppointmentsCommand::Add(args) => add(&*store, args, json).await,
         AppointmentsCommand::List { account, upcoming } => {
-            let account = load_account(store, &account).await?;
-            list(store, &account, upcoming, json).await
+            let account = load_account(&*store, &account).await?;
+            list(&*store, &account, upcoming, json).await
         }
+        AppointmentsCommand::Cancel(args) => super::act::cancel(store, &args, json).await,
+        AppointmentsCommand::NoShow(args) => super::act::no_show(store, &args, json).await,
     }
 }
 

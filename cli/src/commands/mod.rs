@@ -3,6 +3,7 @@
 mod account_links;
 mod account_sheet;
 mod accounts;
+mod act;
 mod appointments;
 mod deliveries;
 mod doctor;
@@ -58,9 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Accounts(command) => accounts::run(&*open(&url).await?, command, json).await,
         Command::Leads(command) => leads::run(&*open(&url).await?, command, json).await,
-        Command::Appointments(command) => {
-            appointments::run(&*open(&url).await?, command, json).await
-        }
+        Command::Appointments(command) => appointments::run(open(&url).await?, command, json).await,
         Command::Metrics {
             account,
             range,

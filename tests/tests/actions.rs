@@ -1,0 +1,653 @@
+//! Acting on bookings (SPEC §10) on both stores, against stateful fakes of Cal.com's and
+//! Calendly's action endpoints (`integration_tests::provider_actions`): cancel, no-show and its
+//! undo at each provider, changed here only after the provider took them (history source
+//! `action`, the lead's timeline, the day's counters); the provider's own webhook that follows is
+//! `unchanged`; a refusal changes nothing; a timeout then a retry acts once; another account's
+//! appointment is not found; a dry run calls nothing; a manual appointment changes here only.
+//! Then `POST /appointments/{id}/cancel|no-show` through the sync function's handler.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use http::{HeaderMap, HeaderValue, Method};
+use integration_tests::fakes::sync_service;
+use integration_tests::links::{deliver, sample};
+use integration_tests::provider_actions::{FakeCalcomActions, FakeCalendlyActions};
+use integration_tests::stores::{Harness, account};
+use serde_json::{Value, json};
+use shared::accounts::{Account, IssuedSecrets};
+use shared::actions::{Action, ActionError, ActionResult};
+use shared::booking::{Appointment, EventSource};
+use shared::domain::{AppointmentId, AppointmentStatus, BookingKey, Provider, Secret};
+use shared::store::prelude::*;
+use shared::sync::SyncService;
+use tokio::time::Instant;
+
+/// Cal.com's sample booking (`calcom-booking-created.json`): 10 March 2026, 14:00 UTC.
+const UID: &str = "k3Pq8vXw2LmN9aRt5YbZc1";
+const EMAIL: &str = "priya.nair@example.com";
+/// Calendly's sample invitee (`calendly-invitee-created.json`): 17 March 2026, 20:00 UTC.
+const EVENT: &str = "3f8a2c61-7b4e-4d19-9a05-6c2e8f1b7d43";
+const INVITEE: &str = "e1c7a9b3-5d2f-4e86-b0a4-9f3d6c8e2a17";
+/// The invitee of Calendly's no-show sample (`calendly-no-show-created.json`): 18 March, 11:00.
+const NS_EVENT: &str = "2b7f9d13-6e58-4a0c-9f21-4c8e1a7b5d96";
+const NS_INVITEE: &str = "c6d2e8a4-1b7f-4390-a5e1-8f3c0d9b6a27";
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn calendly_key(event: &str, invitee: &str) -> BookingKey {
+    BookingKey::parse(&format!(
+        "https://api.calendly.com/scheduled_events/{event}/invitees/{invitee}"
+    ))
+    .unwrap()
+}
+
+fn calcom_id(uid: &str) -> AppointmentId {
+    AppointmentId::for_booking(Provider::Calcom, &BookingKey::parse(uid).unwrap())
+}
+
+struct World<S> {
+    h: Harness<S>,
+    account: Account,
+    secrets: IssuedSecrets,
+    calcom: FakeCalcomActions,
+    calendly: FakeCalendlyActions,
+}
+
+impl<S: Store + 'static> World<S> {
+    /// `acme` with a Cal.com key and a Calendly token, and both providers' fakes.
+    async fn new(h: Harness<S>) -> Self {
+        let (mut account, secrets) = account(&*h.store, "acme").await;
+        account.calcom.api_key = Some(Secret::new("cal_live_acme").into());
+        account.calendly.token = Some(Secret::new("calendly_acme").into());
+        let account = h.store.update_account(&account).await.unwrap();
+        Self {
+            h,
+            account,
+            secrets,
+            calcom: FakeCalcomActions::start().await,
+            calendly: FakeCalendlyActions::start().await,
+        }
+    }
+
+    fn service(&self, now: DateTime<Utc>) -> SyncService<S> {
+        let urls = [
+            &*self.calcom.uri(),
+            &*self.calendly.uri(),
+            "http://127.0.0.1:9",
+        ];
+        sync_service(Arc::clone(&self.h.store), now, urls)
+    }
+
+    async fn act(
+        &self,
+        now: DateTime<Utc>,
+        id: &AppointmentId,
+        action: &Action,
+    ) -> Result<shared::actions::ActionReport, ActionError> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let service = self.service(now);
+        service
+            .act(&self.account, id, action, false, deadline)
+            .await
+    }
+
+    async fn appointment(&self, id: &AppointmentId) -> Appointment {
+        self.h
+            .store
+            .get_appointment(&self.account.id, id)
+            .await
+            .unwrap()
+            .expect("stored")
+    }
+
+    /// Delivers a provider's webhook, signed as it would be: its outcome.
+    async fn webhook(&self, provider: Provider, body: &Value) -> String {
+        let (status, answer) =
+            deliver(&self.h.store, provider, &self.account, &self.secrets, body).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["outcome"].as_str().unwrap().to_owned()
+    }
+
+    async fn day(&self, date: NaiveDate) -> shared::booking::DayCounts {
+        let days = self
+            .h
+            .store
+            .day_counts(&self.account.id, date, date)
+            .await
+            .unwrap();
+        days.into_iter().next().map(|(_, c)| c).unwrap_or_default()
+    }
+}
+
+/// Cal.com's sample booking, as Cal.com sends it when it is created.
+async fn calcom_booked<S: Store + 'static>(world: &World<S>) -> AppointmentId {
+    world.calcom.add(UID, EMAIL);
+    let outcome = world
+        .webhook(Provider::Calcom, &sample("calcom-booking-created.json"))
+        .await;
+    assert_eq!(outcome, "created");
+    calcom_id(UID)
+}
+
+/// The webhook Cal.com sends after a booking is cancelled: the same booking, `CANCELLED`.
+fn calcom_cancelled_echo() -> Value {
+    let mut body = sample("calcom-booking-created.json");
+    body["triggerEvent"] = "BOOKING_CANCELLED".into();
+    body["createdAt"] = "2026-03-05T12:00:03.000Z".into();
+    body["payload"]["status"] = "CANCELLED".into();
+    body["payload"]["cancellationReason"] = "The lead asked to move it".into();
+    body
+}
+
+fn last_history(appointment: &Appointment) -> (EventSource, String, String) {
+    let entry = appointment.history().last().unwrap();
+    (entry.source, entry.trigger.clone(), entry.outcome.clone())
+}
+
+async fn calcom_cancel_then_its_webhook_is_unchanged<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let id = calcom_booked(&world).await;
+    let booked_day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    assert_eq!(world.day(booked_day).await.cancelled, 0);
+
+    let cancel = Action::Cancel {
+        reason: Some("The lead asked to move it".into()),
+    };
+    let report = world
+        .act(at("2026-03-05T12:00:00Z"), &id, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.result, report.status, report.provider_calls),
+        (ActionResult::Done, AppointmentStatus::Cancelled, 2),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.request.as_ref().unwrap().path,
+        format!("/v2/bookings/{UID}/cancel")
+    );
+    assert_eq!(
+        world.calcom.booking(UID).cancellation_reason.as_deref(),
+        Some("The lead asked to move it"),
+        "the reason reached Cal.com"
+    );
+    let stored = world.appointment(&id).await;
+    assert_eq!(stored.status(), AppointmentStatus::Cancelled);
+    assert_eq!(
+        last_history(&stored),
+        (
+            EventSource::Action,
+            "action:cancel".into(),
+            "updated".into()
+        )
+    );
+    let lead = stored.lead_id().unwrap().clone();
+    let timeline = world
+        .h
+        .store
+        .lead_timeline(&world.account.id, &lead)
+        .await
+        .unwrap();
+    assert_eq!(timeline.last().unwrap().trigger, "action:cancel");
+    assert_eq!(
+        world.day(booked_day).await.cancelled,
+        1,
+        "the dashboard counts it"
+    );
+
+    // Cal.com's own webhook follows: nothing anyone sees changes, and nothing is counted twice.
+    let revision = stored.revision();
+    let outcome = world
+        .webhook(Provider::Calcom, &calcom_cancelled_echo())
+        .await;
+    assert_eq!(outcome, "unchanged");
+    let after_echo = world.appointment(&id).await;
+    assert!(after_echo.looks_like(&stored));
+    assert!(after_echo.revision() >= revision);
+    assert_eq!(world.day(booked_day).await.cancelled, 1);
+    let timeline_after = world
+        .h
+        .store
+        .lead_timeline(&world.account.id, &lead)
+        .await
+        .unwrap();
+    assert_eq!(timeline_after.len(), timeline.len(), "the echo is not news");
+
+    // Asked again: already cancelled here, so Cal.com is not even read.
+    let calls = world.calcom.calls().await.len();
+    let again = world
+        .act(at("2026-03-05T12:05:00Z"), &id, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.result, again.provider_calls),
+        (ActionResult::AlreadyDone, 0)
+    );
+    assert_eq!(world.calcom.calls().await.len(), calls);
+}
+
+async fn calcom_no_show_and_undo<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let id = calcom_booked(&world).await;
+    let mark = Action::NoShow { undo: false };
+
+    // Before the call: refused here, Cal.com is not asked.
+    let early = world.act(at("2026-03-09T12:00:00Z"), &id, &mark).await;
+    assert!(
+        matches!(early, Err(ActionError::NotActionable(_))),
+        "{early:?}"
+    );
+    assert!(world.calcom.calls().await.is_empty());
+
+    let after_call = at("2026-03-11T09:00:00Z");
+    let report = world.act(after_call, &id, &mark).await.unwrap();
+    assert_eq!(
+        (report.result, report.status),
+        (ActionResult::Done, AppointmentStatus::NoShow)
+    );
+    assert!(world.calcom.booking(UID).absent);
+    assert_eq!(
+        world
+            .day(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap())
+            .await
+            .no_shows,
+        1
+    );
+
+    // Cal.com's BOOKING_NO_SHOW_UPDATED for the same attendee changes nothing.
+    let mut echo = sample("calcom-no-show.json");
+    echo["payload"]["bookingUid"] = UID.into();
+    assert_eq!(world.webhook(Provider::Calcom, &echo).await, "unchanged");
+
+    let undo = Action::NoShow { undo: true };
+    let report = world
+        .act(at("2026-03-12T12:00:00Z"), &id, &undo)
+        .await
+        .unwrap();
+    assert_eq!(report.result, ActionResult::Done);
+    assert_ne!(report.status, AppointmentStatus::NoShow);
+    assert!(
+        !world.calcom.booking(UID).absent,
+        "the mark is taken back at Cal.com"
+    );
+    assert_eq!(
+        world
+            .day(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap())
+            .await
+            .no_shows,
+        0
+    );
+    let marks: Vec<String> = world.calcom.calls().await;
+    assert_eq!(
+        marks.iter().filter(|c| c.ends_with("/mark-absent")).count(),
+        2,
+        "{marks:?}"
+    );
+}
+
+async fn calendly_cancel_no_show_and_undo<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    world.calendly.add(EVENT, INVITEE);
+    let created = sample("calendly-invitee-created.json");
+    assert_eq!(world.webhook(Provider::Calendly, &created).await, "created");
+    let id = AppointmentId::for_booking(Provider::Calendly, &calendly_key(EVENT, INVITEE));
+
+    let cancel = Action::Cancel { reason: None };
+    let report = world
+        .act(at("2026-03-05T12:00:00Z"), &id, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.result, report.status),
+        (ActionResult::Done, AppointmentStatus::Cancelled)
+    );
+    assert!(world.calendly.invitee(INVITEE).canceled);
+    assert_eq!(
+        world.calendly.calls().await,
+        [
+            format!("GET /scheduled_events/{EVENT}/invitees/{INVITEE}"),
+            format!("POST /scheduled_events/{EVENT}/cancellation"),
+        ]
+    );
+    // Calendly's invitee.canceled for it (a later delivery of the same cancellation).
+    let mut echo = sample("calendly-invitee-canceled.json");
+    echo["payload"]["cancellation"]["reason"] = Value::Null;
+    assert_eq!(world.webhook(Provider::Calendly, &echo).await, "unchanged");
+
+    // The no-show sample's invitee, booked; marked after its call, the mark taken back.
+    world.calendly.add(NS_EVENT, NS_INVITEE);
+    let mut booked = sample("calendly-no-show-created.json");
+    booked["event"] = "invitee.created".into();
+    booked["created_at"] = "2026-03-09T21:14:00.000000Z".into();
+    booked["payload"]["no_show"] = Value::Null;
+    assert_eq!(world.webhook(Provider::Calendly, &booked).await, "created");
+    let id = AppointmentId::for_booking(Provider::Calendly, &calendly_key(NS_EVENT, NS_INVITEE));
+    let mark = Action::NoShow { undo: false };
+    let report = world
+        .act(at("2026-03-18T11:35:00Z"), &id, &mark)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.result, report.status),
+        (ActionResult::Done, AppointmentStatus::NoShow)
+    );
+    assert!(world.calendly.invitee(NS_INVITEE).no_show.is_some());
+    assert_eq!(
+        world
+            .webhook(Provider::Calendly, &sample("calendly-no-show-created.json"))
+            .await,
+        "unchanged"
+    );
+
+    let undo = Action::NoShow { undo: true };
+    let report = world
+        .act(at("2026-03-19T09:00:00Z"), &id, &undo)
+        .await
+        .unwrap();
+    assert_eq!(report.result, ActionResult::Done);
+    assert_eq!(
+        report.request.unwrap().path,
+        format!("/invitee_no_shows/ns-{NS_INVITEE}")
+    );
+    assert!(world.calendly.invitee(NS_INVITEE).no_show.is_none());
+    assert_ne!(
+        world.appointment(&id).await.status(),
+        AppointmentStatus::NoShow
+    );
+}
+
+async fn a_refusal_changes_nothing<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let id = calcom_booked(&world).await;
+    world
+        .calcom
+        .refuse(UID, "Cannot cancel a booking that has already started");
+    let before = world.appointment(&id).await;
+
+    let refused = world
+        .act(
+            at("2026-03-10T14:10:00Z"),
+            &id,
+            &Action::Cancel { reason: None },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "provider_rejected");
+    assert!(
+        refused
+            .to_string()
+            .contains("Cannot cancel a booking that has already started"),
+        "{refused}"
+    );
+    assert_eq!(world.appointment(&id).await, before, "nothing changed here");
+    assert_eq!(world.calcom.booking(UID).status, "accepted", "nor there");
+
+    // Calendly's refusal of a no-show, in its own format, the same way.
+    world.calendly.add(EVENT, INVITEE);
+    world
+        .webhook(Provider::Calendly, &sample("calendly-invitee-created.json"))
+        .await;
+    world.calendly.refuse(INVITEE, "Event in the past");
+    let id = AppointmentId::for_booking(Provider::Calendly, &calendly_key(EVENT, INVITEE));
+    let refused = world
+        .act(
+            at("2026-03-18T09:00:00Z"),
+            &id,
+            &Action::NoShow { undo: false },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "provider_rejected");
+    assert!(
+        refused.to_string().contains("Event in the past"),
+        "{refused}"
+    );
+    assert_eq!(
+        world.appointment(&id).await.status(),
+        AppointmentStatus::Booked
+    );
+}
+
+async fn a_timeout_then_a_retry_acts_once<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let id = calcom_booked(&world).await;
+    // Cal.com cancels, but answers after the client has given up (fast_retries: 400 ms).
+    world.calcom.answer_late(UID, Duration::from_secs(2));
+    let cancel = Action::Cancel { reason: None };
+    let first = world
+        .act(at("2026-03-05T12:00:00Z"), &id, &cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(first.code(), "provider_timeout");
+    assert_eq!(
+        world.appointment(&id).await.status(),
+        AppointmentStatus::Booked
+    );
+
+    // The retry reads Cal.com first, finds it cancelled, and only records it.
+    let retry = world
+        .act(at("2026-03-05T12:01:00Z"), &id, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        (retry.result, retry.status),
+        (ActionResult::AlreadyDone, AppointmentStatus::Cancelled)
+    );
+    let cancels = world
+        .calcom
+        .calls()
+        .await
+        .into_iter()
+        .filter(|c| c.starts_with("POST"))
+        .count();
+    assert_eq!(cancels, 1, "acted once");
+}
+
+async fn another_accounts_appointment_is_not_found<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let id = calcom_booked(&world).await;
+    let (other, _) = account(&*world.h.store, "globex").await;
+    let service = world.service(at("2026-03-05T12:00:00Z"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let cancel = Action::Cancel { reason: None };
+    let refused = service
+        .act(&other, &id, &cancel, false, deadline)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "unknown_appointment");
+    assert!(world.calcom.calls().await.is_empty());
+    assert_eq!(
+        world.appointment(&id).await.status(),
+        AppointmentStatus::Booked
+    );
+}
+
+async fn a_dry_run_calls_nothing<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let id = calcom_booked(&world).await;
+    let before = world.appointment(&id).await;
+    let service = world.service(at("2026-03-05T12:00:00Z"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let report = service
+        .act(
+            &world.account,
+            &id,
+            &Action::Cancel { reason: None },
+            true,
+            deadline,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.result, report.provider_calls),
+        (ActionResult::DryRun, 0)
+    );
+    assert_eq!(
+        report.request.unwrap().path,
+        format!("/v2/bookings/{UID}/cancel")
+    );
+    assert!(world.calcom.calls().await.is_empty());
+    assert_eq!(world.appointment(&id).await, before);
+}
+
+async fn a_manual_appointment_changes_here_only<S: Store + 'static>(h: Harness<S>) {
+    let world = World::new(h).await;
+    let start = Utc.with_ymd_and_hms(2026, 3, 10, 14, 0, 0).unwrap();
+    let mut event = integration_tests::histories::scripted_event(
+        Provider::Manual,
+        "manual-01JQ",
+        shared::domain::EventKind::Booked,
+        start - chrono::Duration::days(7),
+    );
+    event.trigger = "manual".into();
+    shared::ingest::apply_event(
+        &*world.h.store,
+        &world.account,
+        &event,
+        None,
+        event.occurred_at,
+    )
+    .await
+    .unwrap();
+    let id = AppointmentId::for_booking(Provider::Manual, &event.key);
+    let report = world
+        .act(
+            at("2026-03-05T12:00:00Z"),
+            &id,
+            &Action::Cancel { reason: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report.result,
+            report.status,
+            report.provider_calls,
+            report.request
+        ),
+        (ActionResult::Done, AppointmentStatus::Cancelled, 0, None)
+    );
+    assert!(world.calcom.calls().await.is_empty() && world.calendly.calls().await.is_empty());
+    let (source, trigger, _) = last_history(&world.appointment(&id).await);
+    assert_eq!(
+        (source, trigger.as_str()),
+        (EventSource::Manual, "action:cancel")
+    );
+}
+
+integration_tests::conformance!(
+    calcom_cancel_then_its_webhook_is_unchanged,
+    calcom_no_show_and_undo,
+    calendly_cancel_no_show_and_undo,
+    a_refusal_changes_nothing,
+    a_timeout_then_a_retry_acts_once,
+    another_accounts_appointment_is_not_found,
+    a_dry_run_calls_nothing,
+    a_manual_appointment_changes_here_only,
+);
+
+// POST /appointments/{id}/cancel|no-show, as the sync function's handler answers it.
+
+async fn post(
+    service: &SyncService<impl Store + ?Sized>,
+    path: &str,
+    key: Option<&str>,
+    body: &str,
+) -> (u16, Value) {
+    let mut headers = HeaderMap::new();
+    if let Some(key) = key {
+        let value = HeaderValue::from_str(&format!("Bearer {key}")).unwrap();
+        headers.insert(http::header::AUTHORIZATION, value);
+    }
+    let response = service
+        .handle_action(&Method::POST, path, &headers, body.as_bytes())
+        .await;
+    let status = response.status().as_u16();
+    (status, serde_json::from_str(response.body()).unwrap())
+}
+
+#[tokio::test]
+async fn the_routes_answer_with_the_accounts_key_only() {
+    let world = World::new(Harness::sqlite().await).await;
+    let id = calcom_booked(&world).await;
+    let service = world.service(at("2026-03-05T12:00:00Z"));
+    let key = world.secrets.api_key.expose().to_owned();
+    let cancel = format!("/appointments/{id}/cancel");
+    let code = |answer: &Value| {
+        answer["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let (status, answer) = post(&service, &cancel, None, "{}").await;
+    assert_eq!((status, code(&answer)), (401, "missing_api_key".into()));
+    let (status, answer) = post(&service, &cancel, Some("btk_wrong"), "{}").await;
+    assert_eq!((status, code(&answer)), (401, "invalid_api_key".into()));
+    let (status, answer) = post(&service, &cancel, Some(&key), r#"{"reasn": "typo"}"#).await;
+    assert_eq!((status, code(&answer)), (400, "invalid_json".into()));
+    let (status, answer) = post(&service, &cancel, Some(&key), "not json").await;
+    assert_eq!((status, code(&answer)), (400, "invalid_json".into()));
+    let unknown = "/appointments/apt_000000000000000000000000/cancel";
+    let (status, answer) = post(&service, unknown, Some(&key), "{}").await;
+    assert_eq!((status, code(&answer)), (404, "unknown_appointment".into()));
+    assert!(
+        world.calcom.calls().await.is_empty(),
+        "nothing reached Cal.com"
+    );
+
+    let (status, answer) = post(&service, &cancel, Some(&key), r#"{"dryRun": true}"#).await;
+    assert_eq!(
+        (status, answer["result"].as_str()),
+        (200, Some("dry_run")),
+        "{answer}"
+    );
+    let no_show = format!("/appointments/{id}/no-show");
+    let (status, answer) = post(&service, &no_show, Some(&key), r#"{"undo": false}"#).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (409, "not_actionable".into()),
+        "the call is ahead"
+    );
+    let (status, answer) = post(&service, &cancel, Some(&key), r#"{"reason": "Moved"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        json!([
+            answer["result"],
+            answer["status"],
+            answer["action"],
+            answer["provider"]
+        ]),
+        json!(["done", "cancelled", "cancel", "calcom"])
+    );
+    let response = service
+        .handle_action(&Method::GET, &cancel, &HeaderMap::new(), b"")
+        .await;
+    assert_eq!(response.status(), 405);
+
+    // An account without credentials for the provider: a clear 409 naming the fix.
+    let mut bare = world.account.clone();
+    bare.calcom.api_key = None;
+    world.h.store.update_account(&bare).await.unwrap();
+    let mut body = sample("calcom-booking-created.json");
+    body["payload"]["uid"] = "Zz9".into();
+    world.webhook(Provider::Calcom, &body).await;
+    let path = format!("/appointments/{}/cancel", calcom_id("Zz9"));
+    let (status, answer) = post(&service, &path, Some(&key), "").await;
+    assert_eq!((status, code(&answer)), (409, "not_actionable".into()));
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--calcom-api-key")
+    );
+}
