@@ -4,139 +4,22 @@
 //! `action`, the lead's timeline, the day's counters); the provider's own webhook that follows is
 //! `unchanged`; a refusal changes nothing; a timeout then a retry acts once; another account's
 //! appointment is not found; a dry run calls nothing; a manual appointment changes here only.
-//! Then `POST /appointments/{id}/cancel|no-show` through the sync function's handler.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use http::{HeaderMap, HeaderValue, Method};
-use integration_tests::fakes::sync_service;
-use integration_tests::links::{deliver, sample};
-use integration_tests::provider_actions::{FakeCalcomActions, FakeCalendlyActions};
+use chrono::{NaiveDate, TimeZone, Utc};
+use integration_tests::action_world::*;
+use integration_tests::links::sample;
 use integration_tests::stores::{Harness, account};
-use serde_json::{Value, json};
-use shared::accounts::{Account, IssuedSecrets};
+use serde_json::Value;
 use shared::actions::{Action, ActionError, ActionResult};
 use shared::booking::{Appointment, EventSource};
-use shared::domain::{AppointmentId, AppointmentStatus, BookingKey, Provider, Secret};
+use shared::domain::{AppointmentId, AppointmentStatus, Provider};
 use shared::store::prelude::*;
-use shared::sync::SyncService;
 use tokio::time::Instant;
-
-/// Cal.com's sample booking (`calcom-booking-created.json`): 10 March 2026, 14:00 UTC.
-const UID: &str = "k3Pq8vXw2LmN9aRt5YbZc1";
-const EMAIL: &str = "priya.nair@example.com";
-/// Calendly's sample invitee (`calendly-invitee-created.json`): 17 March 2026, 20:00 UTC.
-const EVENT: &str = "3f8a2c61-7b4e-4d19-9a05-6c2e8f1b7d43";
-const INVITEE: &str = "e1c7a9b3-5d2f-4e86-b0a4-9f3d6c8e2a17";
-/// The invitee of Calendly's no-show sample (`calendly-no-show-created.json`): 18 March, 11:00.
-const NS_EVENT: &str = "2b7f9d13-6e58-4a0c-9f21-4c8e1a7b5d96";
-const NS_INVITEE: &str = "c6d2e8a4-1b7f-4390-a5e1-8f3c0d9b6a27";
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn calendly_key(event: &str, invitee: &str) -> BookingKey {
-    BookingKey::parse(&format!(
-        "https://api.calendly.com/scheduled_events/{event}/invitees/{invitee}"
-    ))
-    .unwrap()
-}
-
-fn calcom_id(uid: &str) -> AppointmentId {
-    AppointmentId::for_booking(Provider::Calcom, &BookingKey::parse(uid).unwrap())
-}
-
-struct World<S> {
-    h: Harness<S>,
-    account: Account,
-    secrets: IssuedSecrets,
-    calcom: FakeCalcomActions,
-    calendly: FakeCalendlyActions,
-}
-
-impl<S: Store + 'static> World<S> {
-    /// `acme` with a Cal.com key and a Calendly token, and both providers' fakes.
-    async fn new(h: Harness<S>) -> Self {
-        let (mut account, secrets) = account(&*h.store, "acme").await;
-        account.calcom.api_key = Some(Secret::new("cal_live_acme").into());
-        account.calendly.token = Some(Secret::new("calendly_acme").into());
-        let account = h.store.update_account(&account).await.unwrap();
-        Self {
-            h,
-            account,
-            secrets,
-            calcom: FakeCalcomActions::start().await,
-            calendly: FakeCalendlyActions::start().await,
-        }
-    }
-
-    fn service(&self, now: DateTime<Utc>) -> SyncService<S> {
-        let urls = [
-            &*self.calcom.uri(),
-            &*self.calendly.uri(),
-            "http://127.0.0.1:9",
-        ];
-        sync_service(Arc::clone(&self.h.store), now, urls)
-    }
-
-    async fn act(
-        &self,
-        now: DateTime<Utc>,
-        id: &AppointmentId,
-        action: &Action,
-    ) -> Result<shared::actions::ActionReport, ActionError> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let service = self.service(now);
-        service
-            .act(&self.account, id, action, false, deadline)
-            .await
-    }
-
-    async fn appointment(&self, id: &AppointmentId) -> Appointment {
-        self.h
-            .store
-            .get_appointment(&self.account.id, id)
-            .await
-            .unwrap()
-            .expect("stored")
-    }
-
-    /// Delivers a provider's webhook, signed as it would be: its outcome.
-    async fn webhook(&self, provider: Provider, body: &Value) -> String {
-        let (status, answer) =
-            deliver(&self.h.store, provider, &self.account, &self.secrets, body).await;
-        assert_eq!(status, 200, "{answer}");
-        answer["outcome"].as_str().unwrap().to_owned()
-    }
-
-    async fn day(&self, date: NaiveDate) -> shared::booking::DayCounts {
-        let days = self
-            .h
-            .store
-            .day_counts(&self.account.id, date, date)
-            .await
-            .unwrap();
-        days.into_iter().next().map(|(_, c)| c).unwrap_or_default()
-    }
-}
-
-/// Cal.com's sample booking, as Cal.com sends it when it is created.
-async fn calcom_booked<S: Store + 'static>(world: &World<S>) -> AppointmentId {
-    world.calcom.add(UID, EMAIL);
-    let outcome = world
-        .webhook(Provider::Calcom, &sample("calcom-booking-created.json"))
-        .await;
-    assert_eq!(outcome, "created");
-    calcom_id(UID)
-}
 
 /// The webhook Cal.com sends after a booking is cancelled: the same booking, `CANCELLED`.
 fn calcom_cancelled_echo() -> Value {
@@ -554,100 +437,3 @@ integration_tests::conformance!(
     a_dry_run_calls_nothing,
     a_manual_appointment_changes_here_only,
 );
-
-// POST /appointments/{id}/cancel|no-show, as the sync function's handler answers it.
-
-async fn post(
-    service: &SyncService<impl Store + ?Sized>,
-    path: &str,
-    key: Option<&str>,
-    body: &str,
-) -> (u16, Value) {
-    let mut headers = HeaderMap::new();
-    if let Some(key) = key {
-        let value = HeaderValue::from_str(&format!("Bearer {key}")).unwrap();
-        headers.insert(http::header::AUTHORIZATION, value);
-    }
-    let response = service
-        .handle_action(&Method::POST, path, &headers, body.as_bytes())
-        .await;
-    let status = response.status().as_u16();
-    (status, serde_json::from_str(response.body()).unwrap())
-}
-
-#[tokio::test]
-async fn the_routes_answer_with_the_accounts_key_only() {
-    let world = World::new(Harness::sqlite().await).await;
-    let id = calcom_booked(&world).await;
-    let service = world.service(at("2026-03-05T12:00:00Z"));
-    let key = world.secrets.api_key.expose().to_owned();
-    let cancel = format!("/appointments/{id}/cancel");
-    let code = |answer: &Value| {
-        answer["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
-
-    let (status, answer) = post(&service, &cancel, None, "{}").await;
-    assert_eq!((status, code(&answer)), (401, "missing_api_key".into()));
-    let (status, answer) = post(&service, &cancel, Some("btk_wrong"), "{}").await;
-    assert_eq!((status, code(&answer)), (401, "invalid_api_key".into()));
-    let (status, answer) = post(&service, &cancel, Some(&key), r#"{"reasn": "typo"}"#).await;
-    assert_eq!((status, code(&answer)), (400, "invalid_json".into()));
-    let (status, answer) = post(&service, &cancel, Some(&key), "not json").await;
-    assert_eq!((status, code(&answer)), (400, "invalid_json".into()));
-    let unknown = "/appointments/apt_000000000000000000000000/cancel";
-    let (status, answer) = post(&service, unknown, Some(&key), "{}").await;
-    assert_eq!((status, code(&answer)), (404, "unknown_appointment".into()));
-    assert!(
-        world.calcom.calls().await.is_empty(),
-        "nothing reached Cal.com"
-    );
-
-    let (status, answer) = post(&service, &cancel, Some(&key), r#"{"dryRun": true}"#).await;
-    assert_eq!(
-        (status, answer["result"].as_str()),
-        (200, Some("dry_run")),
-        "{answer}"
-    );
-    let no_show = format!("/appointments/{id}/no-show");
-    let (status, answer) = post(&service, &no_show, Some(&key), r#"{"undo": false}"#).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (409, "not_actionable".into()),
-        "the call is ahead"
-    );
-    let (status, answer) = post(&service, &cancel, Some(&key), r#"{"reason": "Moved"}"#).await;
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(
-        json!([
-            answer["result"],
-            answer["status"],
-            answer["action"],
-            answer["provider"]
-        ]),
-        json!(["done", "cancelled", "cancel", "calcom"])
-    );
-    let response = service
-        .handle_action(&Method::GET, &cancel, &HeaderMap::new(), b"")
-        .await;
-    assert_eq!(response.status(), 405);
-
-    // An account without credentials for the provider: a clear 409 naming the fix.
-    let mut bare = world.account.clone();
-    bare.calcom.api_key = None;
-    world.h.store.update_account(&bare).await.unwrap();
-    let mut body = sample("calcom-booking-created.json");
-    body["payload"]["uid"] = "Zz9".into();
-    world.webhook(Provider::Calcom, &body).await;
-    let path = format!("/appointments/{}/cancel", calcom_id("Zz9"));
-    let (status, answer) = post(&service, &path, Some(&key), "").await;
-    assert_eq!((status, code(&answer)), (409, "not_actionable".into()));
-    assert!(
-        answer["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("--calcom-api-key")
-    );
-}

@@ -271,12 +271,12 @@ async fn concurrent_conflicting_events_serialise<S: Store + Metered + 'static>(h
             apply_event(&*store, &account, &event, None, t0())
                 .await
                 .unwrap()
-                .outcome
+                .wrote
         }));
     }
     let mut changes = 0;
     for task in tasks {
-        if task.await.unwrap() != Outcome::Unchanged {
+        if task.await.unwrap() {
             changes += 1;
         }
     }

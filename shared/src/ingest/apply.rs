@@ -28,6 +28,8 @@ pub struct Applied {
     pub appointment: Appointment,
     /// How the lead was chosen, when this event had to choose one.
     pub lead_match: Option<LeadMatch>,
+    /// Whether anything was written: an `unchanged` event may still move register stamps.
+    pub wrote: bool,
 }
 
 impl Applied {
@@ -138,6 +140,7 @@ async fn attempt_apply(
             outcome: transition.outcome,
             appointment: transition.subject,
             lead_match,
+            wrote: false,
         });
     }
 
@@ -175,6 +178,7 @@ async fn attempt_apply(
         outcome: transition.outcome,
         appointment: transition.subject,
         lead_match,
+        wrote: true,
     })
 }
 
