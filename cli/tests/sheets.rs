@@ -213,3 +213,54 @@ async fn a_link_column_gets_each_leads_booking_link_with_the_sheets_campaign() {
     let (_, again, _) = cli(&store, &google, &["sheets", "push", "acme"]);
     assert_eq!(again["cellsWritten"], 0, "the link is written once");
 }
+
+#[tokio::test]
+async fn sheet_actions_are_off_until_turned_on_and_can_be_turned_off_again() {
+    let google = FakeGoogle::start(&[]).await;
+    let (_dir, store, (code, shown, text)) = connected(&google, SPREADSHEET, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["actions"], false, "off by default");
+
+    let update = |value: &str| {
+        cli(
+            &store,
+            &google,
+            &["accounts", "update", "acme", "--sheet-actions", value],
+        )
+    };
+    let (code, shown, text) = update("on");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["actions"], true);
+    let (_, shown, _) = cli(&store, &google, &["accounts", "show", "acme"]);
+    assert_eq!(shown["googleSheet"]["actions"], true, "saved");
+    let table = Command::new(BIN)
+        .env("BOOKING_TRACKER_STORE", &store)
+        .args(["accounts", "show", "acme"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("status edits act on bookings"), "{table}");
+
+    let (code, shown, text) = update("off");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["actions"], false);
+
+    let (code, _, text) = update("maybe");
+    assert_ne!(code, 0, "only on or off: {text}");
+
+    // Without a sheet there is nothing to act from.
+    cli(
+        &store,
+        &google,
+        &["accounts", "update", "acme", "--no-google-sheet"],
+    );
+    let (code, refused, _) = update("on");
+    assert_eq!(code, 1);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--google-sheet"),
+        "{refused}"
+    );
+}
