@@ -9,6 +9,7 @@
     clippy::print_stderr
 )]
 
+pub mod acting;
 pub mod doctor;
 pub mod emulators;
 pub mod events;
