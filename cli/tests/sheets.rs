@@ -264,3 +264,47 @@ async fn sheet_actions_are_off_until_turned_on_and_can_be_turned_off_again() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn a_manual_call_the_team_marks_cancelled_in_the_sheet_is_cancelled_here() {
+    let google =
+        FakeGoogle::start(&[&["", "Jane", "Doe", "07700 123456", "jane@example.com"]]).await;
+    let (_dir, store, (code, _, text)) =
+        connected(&google, SPREADSHEET, &["--sheet-actions", "on"]);
+    assert_eq!(code, 0, "{text}");
+    let (code, _, text) = cli(
+        &store,
+        &google,
+        &[
+            "appointments",
+            "add",
+            "acme",
+            "--name",
+            "Jane Doe",
+            "--email",
+            "jane@example.com",
+            "--at",
+            "2026-12-01T10:00:00Z",
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    let (code, _, text) = cli(&store, &google, &["sync", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(google.state().cell("A2"), "CALL_BOOKED");
+
+    google.state().grid[1][0] = "CALL_CANCELLED".into();
+    let (code, report, text) = cli(&store, &google, &["sync", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        report["updates"][0]["change"], "cancelled_from_sheet",
+        "{report}"
+    );
+    let note = &report["sheet"]["actions"][0];
+    assert_eq!(
+        (note["line"].as_u64(), note["result"].as_str()),
+        (Some(2), Some("done"))
+    );
+    let (_, listed, _) = cli(&store, &google, &["appointments", "list", "acme"]);
+    assert_eq!(listed[0]["status"], "cancelled", "{listed}");
+    assert_eq!(google.state().cell("A2"), "CALL_CANCELLED");
+}
