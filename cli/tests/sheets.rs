@@ -57,6 +57,14 @@ fn connected(
     (dir, store, updated)
 }
 
+/// Records Jane's manual call on 1 December, found by `contact` (`--phone P` or `--email E`).
+fn add_janes_call(store: &str, google: &FakeGoogle, contact: &[&str]) {
+    let add = ["appointments", "add", "acme", "--name", "Jane Doe"];
+    let at = ["--at", "2026-12-01T10:00:00Z"];
+    let (code, _, text) = cli(store, google, &[&add[..], contact, &at].concat());
+    assert_eq!(code, 0, "{text}");
+}
+
 #[tokio::test]
 async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     let google = FakeGoogle::start(&[
@@ -95,22 +103,7 @@ async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     assert_eq!(pulled["rowsRead"], 2);
     assert_eq!(pulled["imported"], 2);
 
-    let (code, _, text) = cli(
-        &store,
-        &google,
-        &[
-            "appointments",
-            "add",
-            "acme",
-            "--name",
-            "Jane Doe",
-            "--phone",
-            "+44 7700 123456",
-            "--at",
-            "2026-12-01T10:00:00Z",
-        ],
-    );
-    assert_eq!(code, 0, "{text}");
+    add_janes_call(&store, &google, &["--phone", "+44 7700 123456"]);
 
     let (code, pushed, text) = cli(&store, &google, &["sheets", "push", "acme"]);
     assert_eq!(code, 0, "{text}");
@@ -272,22 +265,7 @@ async fn a_manual_call_the_team_marks_cancelled_in_the_sheet_is_cancelled_here()
     let (_dir, store, (code, _, text)) =
         connected(&google, SPREADSHEET, &["--sheet-actions", "on"]);
     assert_eq!(code, 0, "{text}");
-    let (code, _, text) = cli(
-        &store,
-        &google,
-        &[
-            "appointments",
-            "add",
-            "acme",
-            "--name",
-            "Jane Doe",
-            "--email",
-            "jane@example.com",
-            "--at",
-            "2026-12-01T10:00:00Z",
-        ],
-    );
-    assert_eq!(code, 0, "{text}");
+    add_janes_call(&store, &google, &["--email", "jane@example.com"]);
     let (code, _, text) = cli(&store, &google, &["sync", "acme"]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(google.state().cell("A2"), "CALL_BOOKED");
