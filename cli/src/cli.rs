@@ -12,10 +12,12 @@ use crate::store_url::StoreUrl;
 mod actions;
 mod explain;
 mod links;
+mod sheet;
 
 pub use actions::{CancelArgs, NoShowArgs};
 pub use explain::ExplainArgs;
 pub use links::{AccountLinkArgs, LinkArgs, LinksArgs, PageArgs};
+pub use sheet::AccountSheetArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -240,30 +242,8 @@ pub struct UpdateAccountArgs {
     /// The signing key of the Calendly webhook subscription, if you chose your own.
     #[arg(long, value_name = "KEY")]
     pub calendly_signing_key: Option<String>,
-    /// The team's Google Sheet of leads: its spreadsheet id, or its URL.
-    #[arg(
-        long,
-        value_name = "SPREADSHEET_ID",
-        conflicts_with = "no_google_sheet"
-    )]
-    pub google_sheet: Option<String>,
-    /// The rows of leads in A1 notation; the first row holds a lead, not headers. A new sheet
-    /// starts with Leads!A2:X.
-    #[arg(long, value_name = "RANGE")]
-    pub google_sheet_range: Option<String>,
-    /// The key file (JSON) of the Google service account the sheet is shared with. Stored as a
-    /// secret: never shown again.
-    #[arg(long, value_name = "FILE")]
-    pub google_credentials: Option<PathBuf>,
-    /// Which column holds what, as name=COLUMN pairs; unnamed ones keep their column. A new
-    /// sheet starts with status=A,first_name=B,last_name=C,phone=D,email=E,booked=X; campaign,
-    /// source (read) and link (written) are off until named; one named with no letters (link=)
-    /// is turned off again.
-    #[arg(long, value_name = "SPEC")]
-    pub sheet_columns: Option<String>,
-    /// Stop keeping a Google Sheet (the sheet itself is left as it is).
-    #[arg(long)]
-    pub no_google_sheet: bool,
+    #[command(flatten)]
+    pub sheet: AccountSheetArgs,
     /// Status label written on leads with a live booking.
     #[arg(long, value_name = "LABEL")]
     pub booked_label: Option<String>,

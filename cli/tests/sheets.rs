@@ -57,6 +57,14 @@ fn connected(
     (dir, store, updated)
 }
 
+/// Records Jane's manual call on 1 December, found by `contact` (`--phone P` or `--email E`).
+fn add_janes_call(store: &str, google: &FakeGoogle, contact: &[&str]) {
+    let add = ["appointments", "add", "acme", "--name", "Jane Doe"];
+    let at = ["--at", "2026-12-01T10:00:00Z"];
+    let (code, _, text) = cli(store, google, &[&add[..], contact, &at].concat());
+    assert_eq!(code, 0, "{text}");
+}
+
 #[tokio::test]
 async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     let google = FakeGoogle::start(&[
@@ -95,22 +103,7 @@ async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     assert_eq!(pulled["rowsRead"], 2);
     assert_eq!(pulled["imported"], 2);
 
-    let (code, _, text) = cli(
-        &store,
-        &google,
-        &[
-            "appointments",
-            "add",
-            "acme",
-            "--name",
-            "Jane Doe",
-            "--phone",
-            "+44 7700 123456",
-            "--at",
-            "2026-12-01T10:00:00Z",
-        ],
-    );
-    assert_eq!(code, 0, "{text}");
+    add_janes_call(&store, &google, &["--phone", "+44 7700 123456"]);
 
     let (code, pushed, text) = cli(&store, &google, &["sheets", "push", "acme"]);
     assert_eq!(code, 0, "{text}");
@@ -212,4 +205,84 @@ async fn a_link_column_gets_each_leads_booking_link_with_the_sheets_campaign() {
     );
     let (_, again, _) = cli(&store, &google, &["sheets", "push", "acme"]);
     assert_eq!(again["cellsWritten"], 0, "the link is written once");
+}
+
+#[tokio::test]
+async fn sheet_actions_are_off_until_turned_on_and_can_be_turned_off_again() {
+    let google = FakeGoogle::start(&[]).await;
+    let (_dir, store, (code, shown, text)) = connected(&google, SPREADSHEET, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["actions"], false, "off by default");
+
+    let update = |value: &str| {
+        cli(
+            &store,
+            &google,
+            &["accounts", "update", "acme", "--sheet-actions", value],
+        )
+    };
+    let (code, shown, text) = update("on");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["actions"], true);
+    let (_, shown, _) = cli(&store, &google, &["accounts", "show", "acme"]);
+    assert_eq!(shown["googleSheet"]["actions"], true, "saved");
+    let table = Command::new(BIN)
+        .env("BOOKING_TRACKER_STORE", &store)
+        .args(["accounts", "show", "acme"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("status edits act on bookings"), "{table}");
+
+    let (code, shown, text) = update("off");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(shown["googleSheet"]["actions"], false);
+
+    let (code, _, text) = update("maybe");
+    assert_ne!(code, 0, "only on or off: {text}");
+
+    // Without a sheet there is nothing to act from.
+    cli(
+        &store,
+        &google,
+        &["accounts", "update", "acme", "--no-google-sheet"],
+    );
+    let (code, refused, _) = update("on");
+    assert_eq!(code, 1);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--google-sheet"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_manual_call_the_team_marks_cancelled_in_the_sheet_is_cancelled_here() {
+    let google =
+        FakeGoogle::start(&[&["", "Jane", "Doe", "07700 123456", "jane@example.com"]]).await;
+    let (_dir, store, (code, _, text)) =
+        connected(&google, SPREADSHEET, &["--sheet-actions", "on"]);
+    assert_eq!(code, 0, "{text}");
+    add_janes_call(&store, &google, &["--email", "jane@example.com"]);
+    let (code, _, text) = cli(&store, &google, &["sync", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(google.state().cell("A2"), "CALL_BOOKED");
+
+    google.state().grid[1][0] = "CALL_CANCELLED".into();
+    let (code, report, text) = cli(&store, &google, &["sync", "acme"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        report["updates"][0]["change"], "cancelled_from_sheet",
+        "{report}"
+    );
+    let note = &report["sheet"]["actions"][0];
+    assert_eq!(
+        (note["line"].as_u64(), note["result"].as_str()),
+        (Some(2), Some("done"))
+    );
+    let (_, listed, _) = cli(&store, &google, &["appointments", "list", "acme"]);
+    assert_eq!(listed[0]["status"], "cancelled", "{listed}");
+    assert_eq!(google.state().cell("A2"), "CALL_CANCELLED");
 }

@@ -93,6 +93,7 @@ impl<S: Store + 'static> World<S> {
             range: SheetRange::parse("Leads!A2:X").unwrap(),
             columns: Default::default(),
             credentials: Some(world.google.credentials()),
+            actions: false,
         });
         let account = world.h.store.update_account(&account).await.unwrap();
         let ours = calcom_webhook(1001, &our_url("calcom"), true, &WEBHOOK_TRIGGERS);

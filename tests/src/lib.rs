@@ -9,6 +9,7 @@
     clippy::print_stderr
 )]
 
+pub mod acting;
 pub mod action_world;
 pub mod doctor;
 pub mod emulators;

@@ -65,6 +65,7 @@ fn account_with_every_secret(id: &str) -> Account {
         range: shared::accounts::SheetRange::parse("Leads!A2:X").unwrap(),
         columns: shared::accounts::SheetColumns::default(),
         credentials: Some(credentials),
+        actions: false,
     });
     account
 }

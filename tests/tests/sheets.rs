@@ -72,6 +72,7 @@ async fn world_with(rows: &[&[&str]], columns: SheetColumns, links: LinkSettings
         range: SheetRange::parse("Leads!A2:X").unwrap(),
         columns,
         credentials: Some(google.credentials()),
+        actions: false,
     });
     account.links = links;
     let account = h.store.create_account(&account).await.unwrap();

@@ -6,7 +6,7 @@ use shared::accounts::{
     Account, DEFAULT_SHEET_RANGE, GoogleCredentials, SheetColumns, SheetRange, SheetSettings,
 };
 
-use crate::cli::UpdateAccountArgs;
+use crate::cli::AccountSheetArgs;
 
 pub(super) fn sheet_summary(account: &Account) -> String {
     let Some(sheet) = &account.google_sheet else {
@@ -23,8 +23,13 @@ pub(super) fn sheet_summary(account: &Account) -> String {
         || "no service account yet: set --google-credentials".to_owned(),
         |c| format!("shared with {}", c.client_email),
     );
+    let actions = if sheet.actions {
+        "status edits act on bookings"
+    } else {
+        "status edits are only imported"
+    };
     format!(
-        "{} {} ({columns}); {shared_with}",
+        "{} {} ({columns}); {shared_with}; {actions}",
         sheet.spreadsheet_id,
         sheet.range.as_str()
     )
@@ -37,10 +42,11 @@ pub(super) struct SheetChange {
     range: Option<SheetRange>,
     columns: Option<String>,
     credentials: Option<GoogleCredentials>,
+    actions: Option<bool>,
 }
 
 impl SheetChange {
-    pub(super) fn from_args(args: &UpdateAccountArgs) -> anyhow::Result<Self> {
+    pub(super) fn from_args(args: &AccountSheetArgs) -> anyhow::Result<Self> {
         let spreadsheet = args
             .google_sheet
             .as_deref()
@@ -75,6 +81,7 @@ impl SheetChange {
             range,
             columns: args.sheet_columns.clone(),
             credentials,
+            actions: args.sheet_actions,
         })
     }
 
@@ -92,11 +99,16 @@ impl SheetChange {
                         range: SheetRange::parse(DEFAULT_SHEET_RANGE).map_err(|e| anyhow!(e))?,
                         columns: SheetColumns::default(),
                         credentials: None,
+                        actions: false,
                     });
                 }
             }
         }
-        let touches = self.range.is_some() || self.columns.is_some() || self.credentials.is_some();
+        // Turning sheet actions off needs no sheet; turning them on does.
+        let touches = self.range.is_some()
+            || self.columns.is_some()
+            || self.credentials.is_some()
+            || self.actions == Some(true);
         let Some(sheet) = &mut account.google_sheet else {
             if touches {
                 bail!(
@@ -117,6 +129,9 @@ impl SheetChange {
         }
         if let Some(credentials) = &self.credentials {
             sheet.credentials = Some(credentials.clone());
+        }
+        if let Some(on) = self.actions {
+            sheet.actions = on;
         }
         sheet
             .columns

@@ -169,6 +169,7 @@ fn view(account: &Account) -> AccountView<'_> {
                 "range": sheet.range,
                 "columns": sheet.columns,
                 "serviceAccount": sheet.credentials.as_ref().map(|c| &c.client_email),
+                "actions": sheet.actions,
             })
         }),
         links: super::account_links::view(&account.links),
@@ -299,7 +300,7 @@ async fn update(store: &dyn Store, args: UpdateAccountArgs, json: bool) -> anyho
         secret(&args.calcom_webhook_secret)?,
         secret(&args.calendly_signing_key)?,
     );
-    let sheet_change = SheetChange::from_args(&args)?;
+    let sheet_change = SheetChange::from_args(&args.sheet)?;
     let link_change = LinkChange::from_args(&args.links)?;
 
     for _ in 0..5 {

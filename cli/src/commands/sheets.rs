@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use chrono::Utc;
+use shared::actions::sheet::SheetEdits;
 use shared::clock::SystemClock;
 use shared::sheets::{SheetError, SheetReport};
 use shared::store::Store;
@@ -35,6 +36,9 @@ pub async fn run(store: Arc<dyn Store>, command: SheetsCommand, json: bool) -> a
     let (settings, credentials) = opened?;
     let connected = (settings, &credentials);
     let deadline = Instant::now() + CLI_BUDGET;
+    let now = Utc::now();
+    // Status edits sheet actions would act on are not imported: the next sync acts on them.
+    let mut edits = SheetEdits::new(&account, now);
     // Under the account's sync lease: a sync running meanwhile would append the same new
     // leads to the sheet.
     let sheet = async {
@@ -43,8 +47,9 @@ pub async fn run(store: Arc<dyn Store>, command: SheetsCommand, json: bool) -> a
             &service.sheets,
             &account,
             connected,
-            Utc::now(),
+            now,
             deadline,
+            &mut |row| edits.hold(row),
         )
         .await?;
         if push {

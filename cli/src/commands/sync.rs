@@ -85,6 +85,15 @@ fn print(report: &SyncReport) {
             update.appointment_id
         ));
     }
+    for note in report.sheet.iter().flat_map(|sheet| &sheet.actions) {
+        output::line(format!(
+            "  sheet row {}: {} {}: {}",
+            note.line,
+            note.action,
+            note.result.as_str(),
+            note.message
+        ));
+    }
     for error in &report.errors {
         output::line(format!(
             "  error: {} {}: {}",

@@ -23,6 +23,11 @@ pub struct SheetSettings {
     /// The service account the sheet is shared with; the sync skips the sheet until it is set.
     #[serde(default)]
     pub credentials: Option<GoogleCredentials>,
+    /// Sheet actions (SPEC §10, opt-in): a status cell the team sets to the cancelled or
+    /// no-show label while its lead has a live booking cancels that booking (or marks it a
+    /// no-show) at its provider on the next sync, once.
+    #[serde(default)]
+    pub actions: bool,
 }
 
 /// A column by its letters (`A`, `X`, `AB`), kept as a zero-based index.

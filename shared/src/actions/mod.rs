@@ -13,6 +13,7 @@ mod decide;
 mod http;
 mod remote;
 mod run;
+pub mod sheet;
 
 pub use http::action_route;
 pub use remote::ProviderRequest;

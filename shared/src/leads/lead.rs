@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::SheetAction;
 use crate::accounts::StatusLabels;
 use crate::booking::Appointment;
 use crate::domain::{
@@ -100,6 +101,10 @@ pub struct Lead {
     /// only when the bookings call for other cells, so a team's later edits are kept.
     #[serde(default)]
     pub sheet_synced: Option<SheetCells>,
+    /// The last status edit in the lead's row that sheet actions settled, so it is acted on
+    /// once (SPEC §10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet_action: Option<SheetAction>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Counts the writes of this lead; stores make each write conditional on it.
@@ -120,6 +125,7 @@ impl Lead {
             bookings: BTreeMap::new(),
             sheet_row: None,
             sheet_synced: None,
+            sheet_action: None,
             created_at: now,
             updated_at: now,
             revision: 0,

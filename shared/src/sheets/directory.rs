@@ -16,9 +16,20 @@ use crate::ingest::{LeadRow, import_leads};
 use crate::leads::{Lead, LeadSource};
 use crate::store::Store;
 
+/// A row's status cell beside the lead the row belongs to, as the pull meets it (before the
+/// row is imported): what sheet actions look at.
+#[derive(Clone, Copy, Debug)]
+pub struct RowStatus<'a> {
+    pub line: u32,
+    pub status: Option<&'a str>,
+    pub lead: &'a Lead,
+}
+
 /// Reads the sheet and upserts its rows as leads. Rows already in step with their lead are
 /// skipped, so an unchanged sheet costs one read and no writes. The first row holding a phone
 /// or email is that lead's; later rows repeating it are counted as duplicates and left alone.
+/// `hold` is shown each row that belongs to a lead; a row it holds keeps its status out of the
+/// lead (a status edit the run acts on first).
 pub async fn pull(
     store: &(impl Store + ?Sized),
     client: &SheetsClient,
@@ -26,6 +37,7 @@ pub async fn pull(
     (settings, credentials): (&SheetSettings, &GoogleCredentials),
     now: DateTime<Utc>,
     deadline: Instant,
+    hold: &mut (dyn FnMut(RowStatus<'_>) -> bool + Send),
 ) -> Result<(Snapshot, SheetReport), SheetError> {
     let values = client.read(settings, credentials, deadline).await?;
     let snapshot = Snapshot::new(settings, account, values);
@@ -58,12 +70,20 @@ pub async fn pull(
             seen_email.insert(e, row.number);
         }
         let lead = index.find(row);
+        let held = lead.is_some_and(|lead| {
+            hold(RowStatus {
+                line: row.number,
+                status: row.status.as_deref(),
+                lead,
+            })
+        });
         if row.is_clean() && lead.is_some_and(|lead| in_step(row, lead)) {
             continue;
         }
         // A label the bookings call for and the sheet does not show yet is pushed after this
         // pull; the sheet's stale label must not overwrite it meanwhile.
         let status = match lead {
+            _ if held => None,
             Some(lead) if push_pending(&wanted, lead) => None,
             _ => row.status.clone(),
         };

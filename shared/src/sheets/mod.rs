@@ -11,13 +11,14 @@ mod snapshot;
 
 pub use api::{CellWrite, DEFAULT_GOOGLE_SHEETS_API_URL, SheetsClient};
 pub use auth::{GoogleAuth, SHEETS_SCOPE, sign_assertion};
-pub use directory::pull;
+pub use directory::{RowStatus, pull};
 pub use push::push;
 pub use snapshot::Snapshot;
 
 use serde::Serialize;
 
 use crate::ingest::RowNote;
+use crate::leads::SheetActionResult;
 use crate::outbound::FetchError;
 use crate::store::StoreError;
 
@@ -74,4 +75,22 @@ pub struct SheetReport {
     pub cells_written: u64,
     /// New leads' rows added with `values:append`.
     pub rows_appended: u64,
+    /// The team's status edits sheet actions found, and what came of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<SheetActionNote>,
+}
+
+/// A status edit found in the sheet (sheet actions, SPEC §10) and what came of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SheetActionNote {
+    /// The sheet row.
+    pub line: u32,
+    pub lead_id: String,
+    pub appointment_id: String,
+    /// `cancel` or `no_show`.
+    pub action: &'static str,
+    pub result: SheetActionResult,
+    /// What was done, or why not.
+    pub message: String,
 }

@@ -8,9 +8,9 @@ use super::snapshot::{LeadIndex, Snapshot};
 use super::{CellWrite, SheetError, SheetReport, SheetsClient};
 use crate::accounts::{Account, Column, GoogleCredentials, SheetSettings};
 use crate::domain::{AccountId, Attribution, LeadId};
-use crate::ingest::MAX_ATTEMPTS;
+use crate::ingest::update_lead;
 use crate::leads::{BookingPage, Lead, LeadSource, SheetCells};
-use crate::store::{LeadWrite, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// What each lead's row should show.
 #[derive(Debug)]
@@ -180,8 +180,8 @@ pub async fn push(
     Ok(())
 }
 
-/// Records what the lead's row now shows (and where the row is), re-reading on a lost race: a
-/// booking applied meanwhile keeps its changes, and the next push writes them.
+/// Records what the lead's row now shows (and where the row is); a booking applied meanwhile
+/// keeps its changes, and the next push writes them.
 async fn mark_in_step(
     store: &(impl Store + ?Sized),
     account: &AccountId,
@@ -189,24 +189,15 @@ async fn mark_in_step(
     cells: SheetCells,
     row: Option<u32>,
 ) -> Result<(), StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(mut lead) = store.get_lead(account, id).await? else {
-            return Ok(());
-        };
-        let before = lead.revision;
+    update_lead(store, account, id, |lead| {
+        // The row now shows the label the bookings call for: any edit it held is over.
+        if cells.status.is_some() {
+            lead.sheet_action = None;
+        }
         lead.sheet_synced = Some(cells.clone());
         if row.is_some() {
             lead.sheet_row = row;
         }
-        lead.revision += 1;
-        let write = LeadWrite {
-            before_revision: Some(before),
-            after: lead,
-        };
-        match store.save_lead(account, &write, &[], &[]).await {
-            Err(StoreError::Conflict) => continue,
-            other => return other,
-        }
-    }
-    Err(StoreError::Conflict)
+    })
+    .await
 }

@@ -1,6 +1,7 @@
-//! One account's run, whoever starts it: under the account's lease, pull its sheet, read both
-//! providers at once (each incrementally, paced per credential), apply what they listed, mark
-//! ended calls completed, push the sheet, and record the run.
+//! One account's run, whoever starts it: under the account's lease, pull its sheet (and act on
+//! the team's status edits, when the account has sheet actions on), read both providers at
+//! once (each incrementally, paced per credential), apply what they listed, mark ended calls
+//! completed, push the sheet, and record the run.
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
@@ -11,6 +12,7 @@ use super::calcom::CalcomWindow;
 use super::run::{Run, SHEET};
 use super::{SyncReport, SyncRunError, SyncService};
 use crate::accounts::Account;
+use crate::actions::sheet::SheetEdits;
 use crate::domain::Provider;
 use crate::outbound::FetchError;
 use crate::store::{Store, StoreError, SyncRun, SyncState};
@@ -83,6 +85,7 @@ impl<S: Store + ?Sized> SyncService<S> {
         let mut pulled = None;
         if let Some((settings, credentials)) = &sheet {
             let connected = (*settings, credentials);
+            let mut edits = SheetEdits::new(account, now);
             let result = crate::sheets::pull(
                 &*self.store,
                 &self.sheets,
@@ -90,9 +93,16 @@ impl<S: Store + ?Sized> SyncService<S> {
                 connected,
                 now,
                 deadline,
+                &mut |row| edits.hold(row),
             )
             .await;
             pulled = run.sheet_outcome(result, credentials)?;
+            // The team's edits are acted on before the providers are read, so this run's
+            // reads see what the actions did.
+            if let Some((_, sheet_report)) = &mut pulled {
+                let acted = self.act_on_sheet(account, edits, deadline).await?;
+                run.sheet_acted(acted, sheet_report);
+            }
         }
 
         // The providers are independent: both at once, each reading and applying its own part.

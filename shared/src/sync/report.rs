@@ -3,6 +3,7 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::booking::Appointment;
 use crate::ingest::Applied;
 use crate::leads::format_booking_time;
 use crate::sheets::SheetReport;
@@ -37,8 +38,24 @@ pub struct SyncUpdate {
     pub name: Option<String>,
     /// The call's start, `HH:MM DD/MM/YYYY` in the account's time zone.
     pub booking_time: Option<String>,
-    /// `created` or `updated`: the booking's last change in the run.
+    /// `created` or `updated`: the booking's last change in the run; `cancelled_from_sheet` or
+    /// `no_show_from_sheet` for a booking a sheet edit acted on.
     pub change: String,
+}
+
+impl SyncUpdate {
+    /// The entry for `appointment` as it now is.
+    pub fn of(appointment: &Appointment, change: &str, time_zone: Tz) -> Self {
+        Self {
+            appointment_id: appointment.id().to_string(),
+            lead_id: appointment.lead_id().map(ToString::to_string),
+            name: appointment.attendee().name,
+            booking_time: appointment
+                .start()
+                .map(|t| format_booking_time(t, time_zone)),
+            change: change.to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -85,16 +102,11 @@ impl SyncReport {
         if applied.outcome == crate::booking::Outcome::Unchanged {
             return None;
         }
-        let appointment = &applied.appointment;
-        Some(SyncUpdate {
-            appointment_id: appointment.id().to_string(),
-            lead_id: appointment.lead_id().map(ToString::to_string),
-            name: appointment.attendee().name,
-            booking_time: appointment
-                .start()
-                .map(|t| format_booking_time(t, time_zone)),
-            change: applied.outcome.as_str().to_owned(),
-        })
+        Some(SyncUpdate::of(
+            &applied.appointment,
+            applied.outcome.as_str(),
+            time_zone,
+        ))
     }
 
     /// One log line for the run.

@@ -10,11 +10,12 @@ use tokio::time::Instant;
 use super::calcom::Fetched;
 use super::{SyncReport, SyncService, SyncUpdate};
 use crate::accounts::{Account, GoogleCredentials};
+use crate::actions::sheet::SheetActed;
 use crate::booking::Outcome;
 use crate::domain::{Attendee, BookingEvent, BookingKey, EventKind, LeadId, Provider};
 use crate::ingest::{ApplyError, apply_event};
 use crate::matching::{LeadMatch, NoMatchReason};
-use crate::sheets::SheetError;
+use crate::sheets::{SheetError, SheetReport};
 use crate::store::{Store, StoreError};
 
 /// The `provider` of sheet errors in the report.
@@ -71,6 +72,15 @@ impl<'a> Run<'a> {
                 self.report.updates.push(update);
             }
         }
+    }
+
+    /// Takes in what acting on the sheet's edits did.
+    pub(super) fn sheet_acted(&mut self, acted: SheetActed, sheet: &mut SheetReport) {
+        for update in acted.updates {
+            self.record(update);
+        }
+        self.report.errors.extend(acted.errors);
+        sheet.actions = acted.notes;
     }
 
     /// Takes in a provider's part of the run (read and applied side by side with the other's).
