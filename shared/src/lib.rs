@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actions;
 pub mod booking;
 pub mod clock;
+pub mod dashboard;
 #[cfg(feature = "sync")]
 pub mod doctor;
 pub mod domain;

@@ -55,8 +55,8 @@ const fn route(method: &'static str, path: &'static str, function: Function) -> 
     }
 }
 
-/// SPEC §3's and §11's routes, the compatibility routes, and the metrics routes' CORS
-/// preflights.
+/// SPEC §3's and §11's routes, the compatibility routes, the metrics routes' CORS preflights,
+/// and the dashboard's page with its script and stylesheet.
 pub const ROUTES: &[Route] = &[
     route(
         "POST",
@@ -83,6 +83,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/metrics", Function::Metrics),
     route("OPTIONS", "/api/metrics", Function::Metrics),
     route("GET", "/explain", Function::Metrics),
+    route("GET", "/dashboard", Function::Metrics),
+    route("GET", "/dashboard/app.js", Function::Metrics),
+    route("GET", "/dashboard/app.css", Function::Metrics),
     route("POST", "/sync", Function::Sync),
     route("GET", "/health", Function::Sync),
     route(

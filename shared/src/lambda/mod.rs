@@ -150,6 +150,16 @@ pub async fn explain<S: Store + ?Sized>(
     into_lambda(response)
 }
 
+/// Handles `GET /dashboard` and its assets; `None` for a path that is not the dashboard's.
+pub fn dashboard(request: &Request) -> Option<Response<Body>> {
+    crate::dashboard::handle(
+        request.method(),
+        request.uri().path(),
+        &first_values(request),
+    )
+    .map(into_lambda)
+}
+
 /// The request's query parameters, the first value of each.
 pub fn first_values(request: &Request) -> BTreeMap<String, String> {
     let mut query = BTreeMap::new();
