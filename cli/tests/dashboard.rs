@@ -1,0 +1,287 @@
+//! `GET /dashboard` in a real browser: headless Chromium (over the DevTools protocol, see
+//! `browser/mod.rs`) opens the page that `booking-tracker serve` serves, for an account seeded
+//! through the CLI and a signed Cal.com webhook. The page loads with no console error and asks
+//! nothing of another origin; with the key it shows the figures `GET /metrics` answers, for each
+//! range picked; a booker's name made of markup stays text and runs nothing; a wrong key says so
+//! and lets the user try again. The run writes the README's screenshot (`docs/dashboard.png`)
+//! when `BOOKING_TRACKER_SCREENSHOT=1`.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use chrono::{Duration, DurationRound, SecondsFormat, Utc};
+use integration_tests::provider_fixture;
+use serde_json::{Value, json};
+use shared::dashboard::CONTENT_SECURITY_POLICY;
+use shared::domain::Secret;
+use shared::providers::calcom;
+
+mod browser;
+mod common;
+
+use browser::Browser;
+use common::{Server, succeed};
+
+const XSS_NAME: &str = "<img src=x onerror=alert(1)>";
+const XSS_EVENT_TYPE: &str = "<script>alert(2)</script>Discovery";
+const XSS_UID: &str = "dashXss9Lm2Qa7Rt4YbZc1";
+
+/// An account with three bookings: one made ten days ago by a booker whose name is markup
+/// (through Cal.com's signed webhook, on campaign `spring`), one made today, and one made
+/// today and cancelled.
+struct Seeded {
+    server: Server,
+    key: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn seed() -> Seeded {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("bt.db").display());
+    let created = succeed(&store, &[], &["accounts", "create", "acme"]);
+    let key = created["apiKey"].as_str().unwrap().to_owned();
+    let secret = Secret::new(created["calcomWebhookSecret"].as_str().unwrap());
+    let server = Server::start_with(&store, &[]);
+
+    let hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
+    let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut booking: Value =
+        serde_json::from_slice(&provider_fixture("calcom-booking-created.json")).unwrap();
+    booking["createdAt"] = json!(at(Utc::now() - Duration::days(10)));
+    let payload = &mut booking["payload"];
+    payload["uid"] = json!(XSS_UID);
+    payload["startTime"] = json!(at(hour + Duration::days(2)));
+    payload["endTime"] = json!(at(hour + Duration::days(2) + Duration::minutes(30)));
+    payload["type"] = json!(XSS_EVENT_TYPE);
+    payload["attendees"][0]["name"] = json!(XSS_NAME);
+    payload["metadata"]["utm_campaign"] = json!("spring");
+    let body = serde_json::to_vec(&booking).unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/webhooks/calcom/acme", server.url))
+        .header("x-cal-signature-256", calcom::sign(&secret, &body))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+
+    let tomorrow = at(hour + Duration::days(1));
+    let add = |name: &str, event_type: &str| {
+        let args = [
+            "appointments",
+            "add",
+            "acme",
+            "--name",
+            name,
+            "--at",
+            &tomorrow,
+            "--event-type",
+            event_type,
+            "--campaign",
+            "spring",
+        ];
+        succeed(&store, &[], &args)["appointmentId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    add("Jane Doe", "Demo call");
+    let cancelled = add("Sam Lee", "Intro call");
+    succeed(&store, &[], &["appointments", "cancel", "acme", &cancelled]);
+    Seeded {
+        server,
+        key,
+        _dir: dir,
+    }
+}
+
+async fn metrics(seeded: &Seeded, query: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/metrics?{query}", seeded.server.url))
+        .bearer_auth(&seeded.key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The KPI tiles' values (`data-value`, the JSON value the tile shows) by field name.
+const TILES: &str = "Object.fromEntries([...document.querySelectorAll('#kpis [data-kpi]')]\
+     .map(t => [t.dataset.kpi, JSON.parse(t.dataset.value)]))";
+
+/// Waits for the figures of `label` and checks every tile against `GET /metrics`.
+fn shows_the_figures_of(page: &mut Browser, label: &str, expected: &Value) {
+    page.wait_for(&format!(
+        "document.body.dataset.state === 'ready' && \
+         document.getElementById('kpis').dataset.range === {label:?}"
+    ));
+    assert_eq!(&page.eval(TILES), &expected["kpis"], "range {label}");
+    let booked =
+        page.eval("document.querySelector('#kpi-appointmentsBooked .tile-value').textContent");
+    assert_eq!(
+        booked,
+        json!(expected["kpis"]["appointmentsBooked"].to_string())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_shows_the_accounts_figures_in_a_real_browser() {
+    let Some(mut page) = Browser::launch() else {
+        return;
+    };
+    let seeded = seed().await;
+    let base = seeded.server.url.clone();
+    let week = metrics(&seeded, "range=7d").await;
+    let month = metrics(&seeded, "range=30d").await;
+    assert_eq!(week["kpis"]["appointmentsBooked"], 1, "{week}");
+    assert_eq!(month["kpis"]["appointmentsBooked"], 2, "{month}");
+
+    // The page and its assets come with the policy; the page loads under it, asking for the key.
+    let client = reqwest::Client::new();
+    for asset in ["dashboard", "dashboard/app.js", "dashboard/app.css"] {
+        let answer = client.get(format!("{base}/{asset}")).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{asset}");
+        let headers = answer.headers();
+        assert_eq!(headers["content-security-policy"], CONTENT_SECURITY_POLICY);
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+    }
+    page.navigate(&format!("{base}/dashboard"));
+    page.wait_for("document.body.dataset.state === 'login'");
+    assert_eq!(page.eval("document.activeElement.id"), "api-key");
+
+    // The key, typed once: the 7-day figures are GET /metrics' figures.
+    page.type_into("#api-key", &seeded.key);
+    page.eval("document.querySelector('#login-form button').click()");
+    shows_the_figures_of(&mut page, "7d", &week);
+    assert_eq!(
+        page.eval("sessionStorage.getItem('booking-tracker.apiKey')"),
+        json!(seeded.key)
+    );
+
+    // The range picker: 30 days, then one day by dates.
+    page.eval("document.querySelector('input[name=range][value=\"30d\"]').click()");
+    shows_the_figures_of(&mut page, "30d", &month);
+    let day = (Utc::now() - Duration::days(10))
+        .format("%Y-%m-%d")
+        .to_string();
+    let dates = metrics(&seeded, &format!("from={day}&to={day}")).await;
+    page.eval(&format!(
+        "document.getElementById('range-from').value = {day:?}; \
+         document.getElementById('range-to').value = {day:?}; \
+         document.querySelector('input[name=range][value=\"dates\"]').click(); \
+         document.querySelector('#range-form button[type=submit]').click()"
+    ));
+    shows_the_figures_of(&mut page, "custom", &dates);
+    page.eval("document.querySelector('input[name=range][value=\"30d\"]').click()");
+    shows_the_figures_of(&mut page, "30d", &month);
+
+    // Markup a booker typed is text: shown as typed, no element made, nothing run.
+    let attendees =
+        page.eval("[...document.querySelectorAll('#upcoming .attendee')].map(a => a.textContent)");
+    assert!(
+        attendees.as_array().unwrap().contains(&json!(XSS_NAME)),
+        "{attendees}"
+    );
+    let cells = page.eval("document.getElementById('upcoming').textContent");
+    assert!(cells.as_str().unwrap().contains(XSS_EVENT_TYPE), "{cells}");
+    assert_eq!(
+        page.eval("document.querySelectorAll('img, main script').length"),
+        0
+    );
+    let campaigns = page.eval("document.getElementById('campaigns').textContent");
+    assert!(
+        campaigns.as_str().unwrap().contains("spring"),
+        "{campaigns}"
+    );
+
+    // The checks, and "why isn't this booking counted?" for the booking made 10 days ago.
+    page.wait_for("document.getElementById('health').dataset.loaded === 'true'");
+    let checks = page.eval("document.querySelectorAll('#health tbody tr').length");
+    assert!(checks.as_u64().unwrap() >= 5, "{checks}");
+    page.eval("document.getElementById('explain-by').value = 'booking'");
+    page.type_into("#explain-value", XSS_UID);
+    page.eval("document.querySelector('#explain-form button').click()");
+    let story = page.wait_for(
+        "document.querySelector('#explain-result article') && \
+         document.getElementById('explain-result').textContent",
+    );
+    let story = story.as_str().unwrap();
+    assert!(
+        story.contains("Found 1 appointment") && story.contains(XSS_NAME),
+        "{story}"
+    );
+    assert!(story.contains("appointmentsBooked"), "{story}");
+    assert_eq!(page.eval("document.querySelectorAll('img').length"), 0);
+
+    screenshot(&mut page);
+    assert_eq!(page.dialogs(), Vec::<String>::new(), "a dialog opened");
+    assert_eq!(page.console_errors(), Vec::<String>::new());
+    let requests = page.requests();
+    let elsewhere: Vec<&String> = requests
+        .iter()
+        .filter(|url| !url.starts_with(&format!("{base}/")) && !url.starts_with("data:"))
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "requests to another origin: {elsewhere:?}"
+    );
+    assert!(requests.iter().any(|url| url.contains("/metrics?")));
+    assert!(
+        requests.iter().all(|url| !url.contains(&seeded.key)),
+        "the key went into a URL"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_key_says_so_and_the_right_one_can_be_entered_after_it() {
+    let Some(mut page) = Browser::launch() else {
+        return;
+    };
+    let seeded = seed().await;
+    let week = metrics(&seeded, "range=7d").await;
+    page.navigate(&format!("{}/dashboard", seeded.server.url));
+    page.wait_for("document.body.dataset.state === 'login'");
+    page.type_into("#api-key", "btk_not_the_key");
+    page.eval("document.querySelector('#login-form button').click()");
+    let message = page.wait_for(
+        "document.body.dataset.state === 'login' && \
+         !document.getElementById('login-error').hidden && \
+         document.getElementById('login-error').textContent",
+    );
+    let message = message.as_str().unwrap();
+    assert!(
+        message.contains("not accepted") && message.contains("invalid_api_key"),
+        "{message}"
+    );
+    assert_eq!(page.eval("document.getElementById('board').hidden"), true);
+    assert_eq!(page.eval("sessionStorage.length"), 0);
+    page.type_into("#api-key", &seeded.key);
+    page.eval("document.querySelector('#login-form button').click()");
+    shows_the_figures_of(&mut page, "7d", &week);
+    assert_eq!(page.dialogs(), Vec::<String>::new());
+
+    // "Change API key" forgets it and asks again.
+    page.eval("document.getElementById('change-key').click()");
+    page.wait_for("document.body.dataset.state === 'login'");
+    assert_eq!(page.eval("sessionStorage.length"), 0);
+}
+
+/// The page as the test left it, into the target directory; and into `docs/dashboard.png`
+/// (the README's picture) when `BOOKING_TRACKER_SCREENSHOT=1`.
+fn screenshot(page: &mut Browser) {
+    let png = page.screenshot();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+    std::fs::write(&target, &png).unwrap();
+    if std::env::var("BOOKING_TRACKER_SCREENSHOT").is_ok_and(|v| v == "1") {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(docs.join("dashboard.png"), &png).unwrap();
+    }
+}
