@@ -352,6 +352,15 @@ pub fn function_events() -> Vec<SampleEvent> {
             &[("booking", SAMPLE_CALCOM_UID)],
             &key,
         ),
+        // The dashboard page needs no key: it holds no data.
+        request(
+            "metrics-dashboard.json",
+            "GET /dashboard",
+            "GET",
+            "/dashboard",
+            &[],
+            &[],
+        ),
         request("sync-post.json", "POST /sync", "POST", "/sync", &[], &key),
         request(
             "sync-health.json",

@@ -86,6 +86,46 @@ async fn metrics_events_answer_as_documented() {
     );
 }
 
+#[tokio::test]
+async fn the_dashboard_event_answers_the_page_and_its_assets_under_the_policy() {
+    let h = Harness::sqlite().await;
+    let store: Arc<dyn Store> = h.store.clone();
+    let service = MetricsService {
+        store,
+        clock: Arc::new(FixedClock(event("metrics-dashboard.json").signed_at)),
+    };
+    let page = event("metrics-dashboard.json");
+    for (path, content_type) in [
+        ("/dashboard", "text/html"),
+        ("/dashboard/app.js", "text/javascript"),
+        ("/dashboard/app.css", "text/css"),
+    ] {
+        let mut json = page.json.clone();
+        json["rawPath"] = path.into();
+        json["requestContext"]["http"]["path"] = path.into();
+        json["routeKey"] = format!("GET {path}").into();
+        json["requestContext"]["routeKey"] = format!("GET {path}").into();
+        let request = lambda_http::request::from_str(&json.to_string()).unwrap();
+        let response = metrics::handle(&service, request).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type),
+            "{path}"
+        );
+        assert_eq!(
+            headers["content-security-policy"],
+            shared::dashboard::CONTENT_SECURITY_POLICY
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert!(!response.body().is_empty(), "{path}");
+    }
+}
+
 /// The sync function over SQLite, Cal.com's fake and a queue that keeps what is sent to it.
 fn sync_function(h: &Harness<SqliteStore>, calcom: &MockServer) -> SyncFunction<SqliteStore> {
     let http = ProviderHttp::new(RetryPolicy::default()).unwrap();
