@@ -201,10 +201,39 @@ impl Browser {
                 json!({"accept": false}),
             );
         }
+        if message["method"] == "Fetch.requestPaused" {
+            self.answer_not_found(&message["params"]["requestId"]);
+        }
         if message.get("method").is_some() {
             self.events.push(message.clone());
         }
         message
+    }
+
+    /// Requests whose URL matches `pattern` (`*` wildcards) are answered `404 not_found`, as
+    /// by a server that does not have the route.
+    pub(crate) fn without_route(&mut self, pattern: &str) {
+        self.send(
+            "Fetch.enable",
+            json!({"patterns": [{"urlPattern": pattern, "requestStage": "Request"}]}),
+        );
+    }
+
+    fn answer_not_found(&mut self, request: &Value) {
+        let body = json!({"ok": false, "error": {"code": "not_found", "message": "no route"}});
+        self.next_id += 1;
+        let session = self.session.clone();
+        self.write(
+            self.next_id,
+            Some(&session),
+            "Fetch.fulfillRequest",
+            json!({
+                "requestId": request,
+                "responseCode": 404,
+                "responseHeaders": [{"name": "content-type", "value": "application/json"}],
+                "body": base64::engine::general_purpose::STANDARD.encode(body.to_string()),
+            }),
+        );
     }
 
     /// Opens `url` and waits for its load event (deferred scripts have run by then).

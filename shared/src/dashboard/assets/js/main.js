@@ -69,6 +69,11 @@ async function loadMetrics() {
     : 'no sync has run';
   $('account').textContent = `Account ${report.accountId} · ${range.timezone} · ${sync}`;
   $('account').hidden = false;
+  if (state.range.range) {
+    // The dates a preset covers, as a starting point for picking dates.
+    $('range-from').value = range.from;
+    $('range-to').value = range.to;
+  }
   $('range-label').textContent = `Showing bookings made ${fmt.day(range.from)} – ${fmt.day(range.to)} (${range.label}).`;
   renderKpis($('kpis'), report.kpis, range);
   renderChart($('chart'), report.series);
