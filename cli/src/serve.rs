@@ -71,12 +71,15 @@ pub async fn run(store_url: &StoreUrl, args: ServeArgs, json: bool) -> anyhow::R
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     if json {
-        output::json_line(
-            &serde_json::json!({"listening": format!("http://{addr}"), "store": store_url.to_string()}),
-        );
+        output::json_line(&serde_json::json!({
+            "listening": format!("http://{addr}"),
+            "dashboard": format!("http://{addr}/dashboard"),
+            "store": store_url.to_string(),
+        }));
     } else {
         output::line(format!(
-            "booking-tracker listening on http://{addr} (store {store_url})"
+            "booking-tracker listening on http://{addr} (store {store_url}); \
+             dashboard: http://{addr}/dashboard"
         ));
     }
     tracing::info!(%addr, store = %store_url, "serving");
