@@ -10,11 +10,10 @@ use integration_tests::provider_actions::FakeCalcomActions;
 use integration_tests::{compact, provider_fixture};
 use serde_json::Value;
 use shared::domain::{AppointmentId, BookingKey, Provider, Secret};
-use shared::providers::calcom;
 
 mod common;
 
-use common::{Server, run, succeed};
+use common::{Server, post_calcom, run, succeed};
 
 const UID: &str = "k3Pq8vXw2LmN9aRt5YbZc1";
 
@@ -45,14 +44,7 @@ async fn cancel_and_no_show_from_the_command_line_and_serve() {
     let server = Server::start_with(&store, &env);
     let client = reqwest::Client::new();
     let body = compact(&provider_fixture("calcom-booking-created.json"));
-    let answer = client
-        .post(format!("{}/webhooks/calcom/acme", server.url))
-        .header("x-cal-signature-256", calcom::sign(&secret, &body))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let answer = post_calcom(&server, "acme", &secret, body).await;
     assert_eq!(answer.status(), 200);
     let id = AppointmentId::for_booking(Provider::Calcom, &BookingKey::parse(UID).unwrap());
     let id = id.to_string();

@@ -16,13 +16,12 @@ use integration_tests::provider_fixture;
 use serde_json::{Value, json};
 use shared::dashboard::CONTENT_SECURITY_POLICY;
 use shared::domain::Secret;
-use shared::providers::calcom;
 
 mod browser;
 mod common;
 
 use browser::Browser;
-use common::{Server, succeed};
+use common::{Server, post_calcom, succeed};
 
 const XSS_NAME: &str = "<img src=x onerror=alert(1)>";
 const XSS_EVENT_TYPE: &str = "<script>alert(2)</script>Discovery";
@@ -131,7 +130,6 @@ async fn seed(bookings: bool) -> Seeded {
         };
     }
     let hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
-    let client = reqwest::Client::new();
     for (i, b) in BOOKINGS.iter().enumerate() {
         let start = hour + Duration::hours(b.starts_in_hours);
         let (email, phone) = (format!("lead{i}@example.com"), format!("+4477009001{i:02}"));
@@ -152,14 +150,7 @@ async fn seed(bookings: bool) -> Seeded {
         responses["email"]["value"] = json!(email);
         responses["attendeePhoneNumber"]["value"] = json!(phone);
         let body = serde_json::to_vec(&body).unwrap();
-        let answer = client
-            .post(format!("{}/webhooks/calcom/acme", server.url))
-            .header("x-cal-signature-256", calcom::sign(&secret, &body))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let answer = post_calcom(&server, "acme", &secret, body).await;
         assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
     }
 
@@ -201,6 +192,12 @@ async fn metrics(seeded: &Seeded, query: &str) -> Value {
         .json()
         .await
         .unwrap()
+}
+
+/// Types `key` into the key form and sends it, as a user would.
+fn enter_key(page: &mut Browser, key: &str) {
+    page.type_into("#api-key", key);
+    page.eval("document.querySelector('#login-form button').click()");
 }
 
 /// The KPI tiles' values (`data-value`, the JSON value the tile shows) by field name.
@@ -251,8 +248,7 @@ async fn the_dashboard_shows_the_accounts_figures_in_a_real_browser() {
     assert_eq!(page.eval("document.activeElement.id"), "api-key");
 
     // The key, typed once: the 7-day figures are GET /metrics' figures.
-    page.type_into("#api-key", &seeded.key);
-    page.eval("document.querySelector('#login-form button').click()");
+    enter_key(&mut page, &seeded.key);
     shows_the_figures_of(&mut page, "7d", &week);
     assert_eq!(
         page.eval("sessionStorage.getItem('booking-tracker.apiKey')"),
@@ -342,8 +338,7 @@ async fn a_wrong_key_says_so_and_the_right_one_can_be_entered_after_it() {
     let week = metrics(&seeded, "range=7d").await;
     page.navigate(&format!("{}/dashboard", seeded.server.url));
     page.wait_for("document.body.dataset.state === 'login'");
-    page.type_into("#api-key", "btk_not_the_key");
-    page.eval("document.querySelector('#login-form button').click()");
+    enter_key(&mut page, "btk_not_the_key");
     let message = page.wait_for(
         "document.body.dataset.state === 'login' && \
          !document.getElementById('login-error').hidden && \
@@ -356,8 +351,7 @@ async fn a_wrong_key_says_so_and_the_right_one_can_be_entered_after_it() {
     );
     assert_eq!(page.eval("document.getElementById('board').hidden"), true);
     assert_eq!(page.eval("sessionStorage.length"), 0);
-    page.type_into("#api-key", &seeded.key);
-    page.eval("document.querySelector('#login-form button').click()");
+    enter_key(&mut page, &seeded.key);
     shows_the_figures_of(&mut page, "7d", &week);
     assert_eq!(page.dialogs(), Vec::<String>::new());
 
@@ -376,8 +370,7 @@ async fn a_section_whose_route_is_missing_shows_a_note_and_the_rest_works() {
     let week = metrics(&seeded, "range=7d").await;
     page.without_route("*/health*");
     page.navigate(&format!("{}/dashboard", seeded.server.url));
-    page.type_into("#api-key", &seeded.key);
-    page.eval("document.querySelector('#login-form button').click()");
+    enter_key(&mut page, &seeded.key);
     shows_the_figures_of(&mut page, "7d", &week);
     let note = page.wait_for(
         "document.getElementById('health').dataset.loaded === 'error' && \

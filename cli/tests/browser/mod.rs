@@ -158,7 +158,7 @@ impl Browser {
     fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
-        self.write(id, session, method, params);
+        self.write(id, session, method, params).unwrap();
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         loop {
             let message = self.next_message(deadline, method);
@@ -171,15 +171,29 @@ impl Browser {
         }
     }
 
-    fn write(&mut self, id: u64, session: Option<&str>, method: &str, params: Value) {
+    fn write(
+        &mut self,
+        id: u64,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> std::io::Result<()> {
         let mut command = json!({"id": id, "method": method, "params": params});
         if let Some(session) = session {
             command["sessionId"] = json!(session);
         }
-        let mut bytes = serde_json::to_vec(&command).unwrap();
+        let mut bytes = serde_json::to_vec(&command)?;
         bytes.push(0);
-        self.input.write_all(&bytes).unwrap();
-        self.input.flush().unwrap();
+        self.input.write_all(&bytes)?;
+        self.input.flush()
+    }
+
+    /// A command to the page whose answer nobody waits for (it is skipped when it comes).
+    fn fire(&mut self, method: &str, params: Value) {
+        self.next_id += 1;
+        let session = self.session.clone();
+        self.write(self.next_id, Some(&session), method, params)
+            .unwrap();
     }
 
     /// The next message; events are recorded, and a dialog is dismissed at once (so a page
@@ -192,14 +206,7 @@ impl Browser {
             Err(RecvTimeoutError::Disconnected) => panic!("chromium exited during {waiting_for}"),
         };
         if message["method"] == "Page.javascriptDialogOpening" {
-            self.next_id += 1;
-            let session = self.session.clone();
-            self.write(
-                self.next_id,
-                Some(&session),
-                "Page.handleJavaScriptDialog",
-                json!({"accept": false}),
-            );
+            self.fire("Page.handleJavaScriptDialog", json!({"accept": false}));
         }
         if message["method"] == "Fetch.requestPaused" {
             self.answer_not_found(&message["params"]["requestId"]);
@@ -221,11 +228,7 @@ impl Browser {
 
     fn answer_not_found(&mut self, request: &Value) {
         let body = json!({"ok": false, "error": {"code": "not_found", "message": "no route"}});
-        self.next_id += 1;
-        let session = self.session.clone();
-        self.write(
-            self.next_id,
-            Some(&session),
+        self.fire(
             "Fetch.fulfillRequest",
             json!({
                 "requestId": request,
@@ -368,13 +371,7 @@ impl Drop for Browser {
     /// Asks Chromium to close (its helper processes go with it), then makes sure.
     fn drop(&mut self) {
         self.next_id += 1;
-        let close = json!({"id": self.next_id, "method": "Browser.close", "params": {}});
-        let mut bytes = serde_json::to_vec(&close).unwrap_or_default();
-        bytes.push(0);
-        let _ = self
-            .input
-            .write_all(&bytes)
-            .and_then(|()| self.input.flush());
+        let _ = self.write(self.next_id, None, "Browser.close", json!({}));
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if matches!(self.child.try_wait(), Ok(Some(_))) {

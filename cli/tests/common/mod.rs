@@ -101,6 +101,27 @@ impl Drop for Server {
     }
 }
 
+/// Posts `body` to serve's Cal.com webhook route for `account`, signed with `secret` as Cal.com
+/// signs.
+pub(crate) async fn post_calcom(
+    server: &Server,
+    account: &str,
+    secret: &shared::domain::Secret,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/webhooks/calcom/{account}", server.url))
+        .header(
+            "x-cal-signature-256",
+            shared::providers::calcom::sign(secret, &body),
+        )
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A fresh `dynamodb:TABLE` store URL and the `KMS_KEY_ID` its secrets are sealed under, or
 /// `None` (skip) when DynamoDB Local or moto is not running.
 pub(crate) async fn dynamodb_local(prefix: &str) -> Option<(String, String)> {
