@@ -6,7 +6,9 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use integration_tests::provider_actions::FakeCalcomActions;
+use chrono::{TimeZone, Utc};
+use integration_tests::acting::{Calcom, Fake};
+use integration_tests::fakes::CalcomBooking;
 use integration_tests::{compact, provider_fixture};
 use serde_json::Value;
 use shared::domain::{AppointmentId, BookingKey, Provider, Secret};
@@ -19,9 +21,11 @@ const UID: &str = "k3Pq8vXw2LmN9aRt5YbZc1";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cancel_and_no_show_from_the_command_line_and_serve() {
-    let calcom_fake = FakeCalcomActions::start().await;
-    calcom_fake.add(UID, "priya.nair@example.com");
-    let calcom_url = calcom_fake.uri();
+    let day = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap();
+    let mut booking = CalcomBooking::new(UID, "accepted", day(10, 14), day(2, 9));
+    booking.email = "priya.nair@example.com".into();
+    let calcom_fake = Fake::start(Calcom::new(day(5, 12), vec![booking])).await;
+    let calcom_url = calcom_fake.server.uri();
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", dir.path().join("bt.db").display());
     let env = [("CALCOM_API_URL", calcom_url.as_str())];
@@ -76,7 +80,7 @@ async fn cancel_and_no_show_from_the_command_line_and_serve() {
         )),
         "{text}"
     );
-    assert!(calcom_fake.calls().await.is_empty());
+    assert!(calcom_fake.requests().is_empty());
 
     // The real thing, once.
     let args = [
@@ -92,10 +96,13 @@ async fn cancel_and_no_show_from_the_command_line_and_serve() {
         (report["result"].as_str(), report["status"].as_str()),
         (Some("done"), Some("cancelled"))
     );
-    assert_eq!(calcom_fake.booking(UID).status, "cancelled");
     assert_eq!(
-        calcom_fake.booking(UID).cancellation_reason.as_deref(),
-        Some("The lead moved")
+        calcom_fake.state().booking(UID).unwrap().status,
+        "cancelled"
+    );
+    assert_eq!(
+        calcom_fake.calls("POST", "/cancel")[0].body["cancellationReason"],
+        "The lead moved"
     );
     let again: Value = client
         .post(&url)
@@ -107,13 +114,7 @@ async fn cancel_and_no_show_from_the_command_line_and_serve() {
         .await
         .unwrap();
     assert_eq!(again["result"], "already_done", "{again}");
-    let cancels = calcom_fake
-        .calls()
-        .await
-        .into_iter()
-        .filter(|c| c.starts_with("POST"))
-        .count();
-    assert_eq!(cancels, 1);
+    assert_eq!(calcom_fake.calls("POST", "/cancel").len(), 1);
 
     // A no-show on a cancelled booking does not apply: exit 1, with its code.
     let (code, printed, _) = run(

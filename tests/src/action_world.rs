@@ -1,5 +1,5 @@
 //! A world for acting on bookings (SPEC §10): the account `acme` with a Cal.com key and a
-//! Calendly token, stateful fakes of both providers' action endpoints, the sync service calling
+//! Calendly token, the stateful fakes of both providers (`crate::acting`), the sync service calling
 //! them, and the providers' samples delivered signed.
 
 use std::sync::Arc;
@@ -15,9 +15,10 @@ use shared::store::prelude::*;
 use shared::sync::SyncService;
 use tokio::time::Instant;
 
+use crate::acting::{Calcom, Calendly, Fake};
 use crate::fakes::sync_service;
+use crate::fakes::{CalcomBooking, CalendlyInvitee};
 use crate::links::{deliver, sample};
-use crate::provider_actions::{FakeCalcomActions, FakeCalendlyActions};
 use crate::stores::{Harness, account};
 
 /// Cal.com's sample booking (`calcom-booking-created.json`): 10 March 2026, 14:00 UTC.
@@ -52,8 +53,8 @@ pub struct World<S> {
     pub h: Harness<S>,
     pub account: Account,
     pub secrets: IssuedSecrets,
-    pub calcom: FakeCalcomActions,
-    pub calendly: FakeCalendlyActions,
+    pub calcom: Fake<Calcom>,
+    pub calendly: Fake<Calendly>,
 }
 
 impl<S: Store + 'static> World<S> {
@@ -67,17 +68,14 @@ impl<S: Store + 'static> World<S> {
             h,
             account,
             secrets,
-            calcom: FakeCalcomActions::start().await,
-            calendly: FakeCalendlyActions::start().await,
+            calcom: Fake::start(Calcom::new(at("2026-03-05T12:00:00Z"), vec![])).await,
+            calendly: Fake::start(Calendly::new(at("2026-03-18T11:40:00Z"), vec![], vec![])).await,
         }
     }
 
     pub fn service(&self, now: DateTime<Utc>) -> SyncService<S> {
-        let urls = [
-            &*self.calcom.uri(),
-            &*self.calendly.uri(),
-            "http://127.0.0.1:9",
-        ];
+        let (calcom, calendly) = (self.calcom.server.uri(), self.calendly.server.uri());
+        let urls = [calcom.as_str(), calendly.as_str(), "http://127.0.0.1:9"];
         sync_service(Arc::clone(&self.h.store), now, urls)
     }
 
@@ -92,6 +90,37 @@ impl<S: Store + 'static> World<S> {
         service
             .act(&self.account, id, action, false, deadline)
             .await
+    }
+
+    /// Cal.com holds an accepted booking `uid` on 10 March 2026 at 14:00, for `email`.
+    pub fn calcom_has(&self, uid: &str, email: &str) {
+        let start = at("2026-03-10T14:00:00Z");
+        let mut booking = CalcomBooking::new(uid, "accepted", start, at("2026-03-02T09:15:42Z"));
+        booking.email = email.into();
+        self.calcom.state().bookings.push(booking);
+    }
+
+    pub fn calcom_booking(&self, uid: &str) -> CalcomBooking {
+        self.calcom
+            .state()
+            .booking(uid)
+            .cloned()
+            .expect("a booking Cal.com holds")
+    }
+
+    /// Calendly holds an active invitee of `event`.
+    pub fn calendly_has(&self, event: &str, invitee: &str) {
+        let made = at("2026-03-04T15:22:09Z");
+        self.calendly
+            .state()
+            .invitees
+            .push(CalendlyInvitee::new(event, invitee, made));
+    }
+
+    pub fn calendly_invitee(&self, invitee: &str) -> CalendlyInvitee {
+        let state = self.calendly.state();
+        let found = state.invitees.iter().find(|i| i.uuid == invitee);
+        found.cloned().expect("an invitee Calendly holds")
     }
 
     pub async fn appointment(&self, id: &AppointmentId) -> Appointment {
@@ -124,7 +153,7 @@ impl<S: Store + 'static> World<S> {
 
 /// Cal.com's sample booking, as Cal.com sends it when it is created.
 pub async fn calcom_booked<S: Store + 'static>(world: &World<S>) -> AppointmentId {
-    world.calcom.add(UID, EMAIL);
+    world.calcom_has(UID, EMAIL);
     let outcome = world
         .webhook(Provider::Calcom, &sample("calcom-booking-created.json"))
         .await;

@@ -219,6 +219,18 @@ impl CalendlyInvitee {
         format!("{}/invitees/{uuid}", calendly_event_uri(event))
     }
 
+    /// The UUID of the invitee's no-show, once marked.
+    pub fn no_show_uuid(invitee: &str) -> String {
+        format!("ns-{invitee}")
+    }
+
+    pub fn no_show_uri(invitee: &str) -> String {
+        format!(
+            "https://api.calendly.com/invitee_no_shows/{}",
+            Self::no_show_uuid(invitee)
+        )
+    }
+
     pub fn json(&self) -> Value {
         json!({
             "cancel_url": format!("https://calendly.com/cancellations/{}", self.uuid),
@@ -229,7 +241,7 @@ impl CalendlyInvitee {
             "last_name": null,
             "name": format!("Invitee {}", self.uuid),
             "new_invitee": self.new_invitee,
-            "no_show": self.no_show.map(|t| json!({"uri": "https://api.calendly.com/invitee_no_shows/x", "created_at": iso(t)})),
+            "no_show": self.no_show.map(|t| json!({"uri": Self::no_show_uri(&self.uuid), "created_at": iso(t)})),
             "old_invitee": self.old_invitee,
             "payment": null,
             "questions_and_answers": [],

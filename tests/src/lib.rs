@@ -20,7 +20,6 @@ pub mod gateway;
 pub mod google;
 pub mod histories;
 pub mod links;
-pub mod provider_actions;
 pub mod stores;
 
 use std::path::PathBuf;

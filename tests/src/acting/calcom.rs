@@ -56,6 +56,18 @@ impl Answers for Calcom {
         let one = |b: &CalcomBooking| {
             ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": b.json()}))
         };
+        let refuse = |status: u16, message: &str| {
+            ResponseTemplate::new(status).set_body_json(json!({
+                "status": "error", "error": {"code": "BadRequestException", "message": message}
+            }))
+        };
+        let version = request
+            .headers
+            .get("cal-api-version")
+            .and_then(|v| v.to_str().ok());
+        if version != Some("2024-08-13") {
+            return refuse(400, "send cal-api-version: 2024-08-13");
+        }
         match (method, parts) {
             ("GET", ["v2", "bookings"]) => {
                 let status = request
@@ -79,13 +91,21 @@ impl Answers for Calcom {
                 let Some(booking) = self.booking(uid) else {
                     return ResponseTemplate::new(404);
                 };
+                let attendee = &body["attendees"][0];
                 match *verb {
+                    "cancel" if booking.status == "cancelled" => {
+                        return refuse(400, "This booking has already been cancelled.");
+                    }
                     "cancel" => booking.status = "cancelled",
-                    "mark-absent" => booking.absent = body["attendees"][0]["absent"] == true,
+                    "mark-absent" if attendee["email"] != booking.email.as_str() => {
+                        return refuse(400, "Attendee not found in this booking");
+                    }
+                    "mark-absent" => booking.absent = attendee["absent"] == true,
                     _ => return ResponseTemplate::new(404),
                 }
                 booking.updated = Some(now);
-                one(booking)
+                let answer = one(booking);
+                self.log.taken(answer)
             }
             _ => ResponseTemplate::new(404),
         }

@@ -1,4 +1,6 @@
-//! Calendly's events and invitees, listed and acted on.
+//! Calendly's events and invitees, listed and acted on: `GET /scheduled_events` and the
+//! invitees, one invitee, `POST /scheduled_events/{uuid}/cancellation` (403 when already
+//! canceled), `POST /invitee_no_shows`, `DELETE /invitee_no_shows/{uuid}`.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -78,13 +80,37 @@ impl Answers for Calendly {
                 if let Some(refused) = self.log.refuse() {
                     return refused;
                 }
-                for invitee in self.invitees.iter_mut().filter(|i| i.event == *event) {
+                let mut invitees = self.invitees.iter_mut().filter(|i| i.event == *event);
+                let mut found = false;
+                for invitee in invitees.by_ref() {
+                    if invitee.status == "canceled" {
+                        return ResponseTemplate::new(403).set_body_json(json!({
+                            "title": "Permission Denied", "message": "Event is already canceled"
+                        }));
+                    }
                     invitee.status = "canceled";
+                    found = true;
                 }
-                ResponseTemplate::new(201).set_body_json(json!({"resource": {
-                    "canceled_by": "Tom Hargreaves", "reason": null,
+                if !found {
+                    return ResponseTemplate::new(404);
+                }
+                let answer = ResponseTemplate::new(201).set_body_json(json!({"resource": {
+                    "canceled_by": "Tom Hargreaves", "reason": body(request)["reason"],
                     "canceler_type": "host", "created_at": iso(now),
-                }}))
+                }}));
+                self.log.taken(answer)
+            }
+            ("DELETE", ["invitee_no_shows", no_show]) => {
+                let marked = self.invitees.iter_mut().find(|i| {
+                    i.no_show.is_some() && CalendlyInvitee::no_show_uuid(&i.uuid) == *no_show
+                });
+                match marked {
+                    Some(invitee) => {
+                        invitee.no_show = None;
+                        self.log.taken(ResponseTemplate::new(204))
+                    }
+                    None => ResponseTemplate::new(404),
+                }
             }
             ("POST", ["invitee_no_shows"]) => {
                 if let Some(refused) = self.log.refuse() {
@@ -96,10 +122,11 @@ impl Answers for Calendly {
                     return ResponseTemplate::new(404);
                 };
                 invitee.no_show = Some(now);
-                ResponseTemplate::new(201).set_body_json(json!({"resource": {
-                    "uri": "https://api.calendly.com/invitee_no_shows/x",
+                let answer = ResponseTemplate::new(201).set_body_json(json!({"resource": {
+                    "uri": CalendlyInvitee::no_show_uri(&invitee.uuid),
                     "invitee": uri, "created_at": iso(now),
-                }}))
+                }}));
+                self.log.taken(answer)
             }
             _ => ResponseTemplate::new(404),
         }

@@ -31,7 +31,8 @@ pub struct Received {
 }
 
 /// What a fake answers an acting call with instead of acting: a refusal (4xx) or an outage
-/// (5xx), for the next `times` calls.
+/// (5xx), for the next `times` calls. Cal.com reads `error.message`, Calendly `message`: the
+/// body carries both.
 #[derive(Clone, Debug)]
 pub struct Refusal {
     pub status: u16,
@@ -51,6 +52,8 @@ pub struct Fake<T> {
 pub struct Log {
     pub received: Vec<Received>,
     pub refusal: Option<Refusal>,
+    /// The next acting call is taken, but answered this late (after the client gave up).
+    pub late: Option<std::time::Duration>,
 }
 
 impl Log {
@@ -65,6 +68,14 @@ impl Log {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         });
+    }
+
+    /// `answer` to an acting call that was taken, delayed once if [`Log::late`] is set.
+    fn taken(&mut self, answer: ResponseTemplate) -> ResponseTemplate {
+        match self.late.take() {
+            Some(delay) => answer.set_delay(delay),
+            None => answer,
+        }
     }
 
     /// The refusal to answer an acting call with, if one is due.
@@ -128,6 +139,21 @@ impl<T: Answers> Fake<T> {
     /// Acting calls are answered with `refusal` from now on, `refusal.times` times.
     pub fn refuse(&self, refusal: Refusal) {
         self.state().log().refusal = Some(refusal);
+    }
+
+    /// The next acting call is taken, and answered after `delay`.
+    pub fn answer_late(&self, delay: std::time::Duration) {
+        self.state().log().late = Some(delay);
+    }
+
+    /// Every request received, as `METHOD /path`.
+    pub fn requests(&self) -> Vec<String> {
+        self.state()
+            .log()
+            .received
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
     }
 }
 
