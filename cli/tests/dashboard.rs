@@ -49,6 +49,16 @@ async fn empty_account_dashboard(
     Some((page, seeded, week))
 }
 
+/// Picks the dates `from`–`to` in the range picker and applies them.
+fn pick_dates(page: &mut Browser, from: &str, to: &str) {
+    page.eval(&format!(
+        "document.getElementById('range-from').value = {from:?}; \
+         document.getElementById('range-to').value = {to:?}; \
+         document.querySelector('input[name=range][value=\"dates\"]').click(); \
+         document.querySelector('#range-form button[type=submit]').click()"
+    ));
+}
+
 /// Types `key` into the key form and sends it, as a user would.
 fn enter_key(page: &mut Browser, key: &str) {
     page.type_into("#api-key", key);
@@ -113,17 +123,29 @@ async fn the_dashboard_shows_the_accounts_figures_in_a_real_browser() {
     // The range picker: 30 days, then one day by dates.
     page.eval("document.querySelector('input[name=range][value=\"30d\"]').click()");
     shows_the_figures_of(&mut page, "30d", &month);
-    let day = (Utc::now() - Duration::days(10))
-        .format("%Y-%m-%d")
-        .to_string();
-    let dates = metrics(&seeded, &format!("from={day}&to={day}")).await;
-    page.eval(&format!(
-        "document.getElementById('range-from').value = {day:?}; \
-         document.getElementById('range-to').value = {day:?}; \
-         document.querySelector('input[name=range][value=\"dates\"]').click(); \
-         document.querySelector('#range-form button[type=submit]').click()"
-    ));
-    shows_the_figures_of(&mut page, "custom", &dates);
+    // Dates: 200 days are drawn a week per bar (the table keeps every day); then 90 days; then
+    // the one day the first booking was made.
+    let day = |ago: i64| {
+        (Utc::now() - Duration::days(ago))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let long = metrics(&seeded, &format!("from={}&to={}", day(199), day(0))).await;
+    pick_dates(&mut page, &day(199), &day(0));
+    shows_the_figures_of(&mut page, "custom", &long);
+    assert_eq!(
+        page.eval("document.querySelector('#chart title').textContent"),
+        "Bookings per week"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#series-table tbody tr').length"),
+        200
+    );
+    page.eval("document.querySelector('input[name=range][value=\"90d\"]').click()");
+    shows_the_figures_of(&mut page, "90d", &metrics(&seeded, "range=90d").await);
+    let one_day = metrics(&seeded, &format!("from={}&to={}", day(10), day(10))).await;
+    pick_dates(&mut page, &day(10), &day(10));
+    shows_the_figures_of(&mut page, "custom", &one_day);
     page.eval("document.querySelector('input[name=range][value=\"30d\"]').click()");
     shows_the_figures_of(&mut page, "30d", &month);
 
