@@ -64,6 +64,21 @@ impl<'a> Remote<'a> {
         }
     }
 
+    fn url(&self, path: &str) -> String {
+        match self {
+            Remote::Calcom(source) => source.url(path),
+            Remote::Calendly(source) => source.url(path),
+        }
+    }
+
+    /// Makes a call with the account's credential, paced.
+    async fn send(&self, call: Call<'_>, deadline: Instant) -> Result<Vec<u8>, FetchError> {
+        match self {
+            Remote::Calcom(source) => source.send(call, deadline).await,
+            Remote::Calendly(source) => source.send(call, deadline).await,
+        }
+    }
+
     fn target<'k>(&self, key: &'k BookingKey) -> Result<Target<'k>, ActionError> {
         let target = match self {
             Remote::Calcom(_) => Some(key.as_str())
@@ -202,30 +217,19 @@ impl<'a> Remote<'a> {
             "DELETE" => Method::DELETE,
             _ => Method::POST,
         };
+        let url = self.url(&request.path);
+        let call = Call {
+            json: body.as_ref(),
+            idempotent: false,
+            ..Call::to(method, &url)
+        };
+        let answer = self.send(call, deadline).await?;
+        // A 2xx is the acceptance; what it carries only dates it.
         let answer = match self {
-            Remote::Calcom(source) => {
-                let url = source.url(&request.path);
-                let call = Call {
-                    json: body.as_ref(),
-                    idempotent: false,
-                    ..Call::to(method, &url)
-                };
-                let answer = source.send(call, deadline).await?;
-                // A 2xx is the acceptance; the booking in it only dates it.
-                parse_booking(&answer, key.as_str())
-                    .ok()
-                    .and_then(|b| b.updated_at)
-            }
-            Remote::Calendly(source) => {
-                let url = source.url(&request.path);
-                let call = Call {
-                    json: body.as_ref(),
-                    idempotent: false,
-                    ..Call::to(method, &url)
-                };
-                let answer = source.send(call, deadline).await?;
-                parse_created_at(&answer).ok().flatten()
-            }
+            Remote::Calcom(_) => parse_booking(&answer, key.as_str())
+                .ok()
+                .and_then(|b| b.updated_at),
+            Remote::Calendly(_) => parse_created_at(&answer).ok().flatten(),
         };
         Ok(answer)
     }

@@ -9,7 +9,7 @@ use super::remote::{Remote, failure};
 use super::{Action, ActionError, ActionReport, ActionResult};
 use crate::accounts::Account;
 use crate::booking::Appointment;
-use crate::domain::{AppointmentId, Attendee, BookingEvent, Provider, Tracking};
+use crate::domain::{AppointmentId, BookingEvent, Provider};
 use crate::ingest::{ApplyError, apply_event};
 use crate::store::Store;
 use crate::sync::SyncService;
@@ -230,21 +230,7 @@ fn action_event(
         .flatten()
         .max()
         .unwrap_or(now);
-    BookingEvent {
-        provider: appointment.provider(),
-        kind: action.kind(),
-        key: appointment.key().clone(),
-        predecessor: None,
-        successor: None,
-        start: None,
-        end: None,
-        attendee: Attendee::default(),
-        event_type: None,
-        occurred_at: at,
-        booked_at: None,
-        trigger: action.trigger(),
-        tracking: Tracking::default(),
-    }
+    appointment.bare_event(action.kind(), at, action.trigger())
 }
 
 /// The action in the past tense.

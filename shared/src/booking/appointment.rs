@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod event;
 mod visible;
 
 use super::history::{self, HistoryEntry};

@@ -12,7 +12,7 @@ use super::{SyncReport, SyncService, SyncUpdate};
 use crate::accounts::{Account, GoogleCredentials};
 use crate::actions::sheet::SheetActed;
 use crate::booking::Outcome;
-use crate::domain::{Attendee, BookingEvent, BookingKey, EventKind, LeadId, Provider};
+use crate::domain::{BookingEvent, BookingKey, EventKind, LeadId, Provider};
 use crate::ingest::{ApplyError, apply_event};
 use crate::matching::{LeadMatch, NoMatchReason};
 use crate::sheets::{SheetError, SheetReport};
@@ -183,21 +183,7 @@ impl<S: Store + ?Sized> SyncService<S> {
             if end > now {
                 continue;
             }
-            let event = BookingEvent {
-                provider: appointment.provider(),
-                kind: EventKind::Completed,
-                key: appointment.key().clone(),
-                predecessor: None,
-                successor: None,
-                start: None,
-                end: None,
-                attendee: Attendee::default(),
-                event_type: None,
-                occurred_at: end,
-                booked_at: None,
-                trigger: "sync:ended".into(),
-                tracking: Default::default(),
-            };
+            let event = appointment.bare_event(EventKind::Completed, end, "sync:ended".into());
             self.apply_one(run, &event, now).await?;
         }
         Ok(())
