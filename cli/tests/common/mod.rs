@@ -95,6 +95,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL, as a crash or an OOM kill would, and reaps it.
+    pub(crate) fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -21,7 +21,7 @@ impl Accounts for SqliteStore {
             to_doc(&stored)?,
         );
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;
@@ -113,7 +113,7 @@ impl Accounts for SqliteStore {
         );
         let hash = stored.api_key_hash.as_hex().to_owned();
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;

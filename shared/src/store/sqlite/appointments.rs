@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior};
+use rusqlite::OptionalExtension;
 
 use super::pool::storage;
 use super::{SqliteStore, from_doc, int, ts, writes};
@@ -103,29 +103,26 @@ impl Appointments for SqliteStore {
     async fn commit(&self, account: &AccountId, batch: &ApplyBatch) -> StoreResult<()> {
         let account = account.to_string();
         let batch = batch.clone();
+        // One savepoint of a group commit (`writer.rs`): any error rolls back this batch only.
         self.pool
-            .write(move |conn, _| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(storage)?;
+            .write_grouped(move |tx| {
                 for write in &batch.appointments {
-                    writes::appointment(&tx, &account, write)?;
+                    writes::appointment(tx, &account, write)?;
                 }
                 for write in &batch.leads {
-                    writes::lead(&tx, &account, write)?;
+                    writes::lead(tx, &account, write)?;
                 }
                 for claim in &batch.claims {
-                    writes::claim(&tx, &account, claim)?;
+                    writes::claim(tx, &account, claim)?;
                 }
-                writes::counters(&tx, &account, &batch.counters)?;
+                writes::counters(tx, &account, &batch.counters)?;
                 for (lead, entry) in &batch.timeline {
-                    writes::timeline(&tx, &account, lead.as_str(), entry)?;
+                    writes::timeline(tx, &account, lead.as_str(), entry)?;
                 }
                 if let Some(delivery) = &batch.delivery {
-                    writes::delivery(&tx, &account, delivery)?;
+                    writes::delivery(tx, &account, delivery)?;
                 }
-                // Dropping `tx` on any error above rolls everything back.
-                tx.commit().map_err(storage)
+                Ok(())
             })
             .await
     }

@@ -82,7 +82,7 @@ impl Counters for SqliteStore {
             totals.add(*day, counts.clone());
         }
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;

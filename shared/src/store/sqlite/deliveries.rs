@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 
 use super::pool::storage;
 use super::{SqliteStore, from_doc, int, writes};
@@ -12,13 +12,7 @@ impl Deliveries for SqliteStore {
     async fn record_delivery(&self, account: &AccountId, delivery: &Delivery) -> StoreResult<()> {
         let (account, delivery) = (account.to_string(), delivery.clone());
         self.pool
-            .write(move |conn, _| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(storage)?;
-                writes::delivery(&tx, &account, &delivery)?;
-                tx.commit().map_err(storage)
-            })
+            .write_grouped(move |tx| writes::delivery(tx, &account, &delivery))
             .await
     }
 

@@ -71,7 +71,7 @@ impl Leads for SqliteStore {
         let account = account.to_string();
         let (write, released, claims) = (write.clone(), released.to_vec(), claims.to_vec());
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;
@@ -90,7 +90,7 @@ impl Leads for SqliteStore {
     async fn create_leads(&self, account: &AccountId, leads: &[Lead]) -> StoreResult<()> {
         let (account, leads) = (account.to_string(), leads.to_vec());
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;

@@ -11,6 +11,7 @@ mod meta;
 mod pool;
 mod schema;
 mod sync_state;
+mod writer;
 mod writes;
 
 use std::path::Path;
@@ -46,7 +47,7 @@ impl SqliteStore {
         path: impl AsRef<Path>,
         key_file: KeyFile,
     ) -> StoreResult<Self> {
-        let pool = Arc::new(Pool::new(path.as_ref()));
+        let pool = Arc::new(Pool::open(path.as_ref())?);
         pool.run(|conn, _| {
             schema::migrate(conn)
                 .map_err(storage)?
@@ -90,7 +91,7 @@ impl SqliteStore {
                     );
                     // The plain text must not linger in freed pages or the WAL.
                     self.pool
-                        .write(|conn, _| {
+                        .write(|conn| {
                             conn.execute_batch(
                                 "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
                             )
@@ -98,9 +99,7 @@ impl SqliteStore {
                         })
                         .await?;
                 }
-                self.pool
-                    .write(|conn, _| meta::set_plain_sealed(conn))
-                    .await?;
+                self.pool.write(meta::set_plain_sealed).await?;
                 Ok(sealed)
             }
             // The store still opens: webhooks answer 503 `secrets_unavailable` until the key

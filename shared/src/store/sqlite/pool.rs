@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{Mutex as AsyncMutex, Semaphore};
+use tokio::sync::Semaphore;
 
+use super::writer::Writer;
 use crate::store::{ReadStats, StoreError, StoreResult};
 
-/// Connections open at once. SQLite takes one writer at a time, so more buy little.
+/// Read connections open at once.
 const MAX_CONNECTIONS: usize = 8;
 /// How long a write waits for another writer (another process included) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -20,41 +21,26 @@ pub(super) struct Pool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
-    /// Taken by each write: SQLite has one writer at a time, and writers of this process queue
-    /// here instead of in SQLite's busy handler, which sleeps (1, 2, 5 ... 100 ms) between tries.
-    /// Other processes (the CLI) still meet the busy timeout.
-    writer: AsyncMutex<()>,
+    /// Every write of this process goes to one writer thread: SQLite has one writer at a time,
+    /// and writers queue there instead of in SQLite's busy handler, which sleeps (1, 2, 5 ...
+    /// 100 ms) between tries. Other processes (the CLI) still meet the busy timeout.
+    writer: Writer,
     items_read: AtomicU64,
     full_scan_steps: AtomicU64,
 }
 
 impl Pool {
-    pub(super) fn new(path: &Path) -> Self {
-        Self {
+    /// Opens the database's write connection (creating the file if missing) and starts the
+    /// writer on it.
+    pub(super) fn open(path: &Path) -> StoreResult<Self> {
+        Ok(Self {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(MAX_CONNECTIONS),
-            writer: AsyncMutex::new(()),
+            writer: Writer::start(open_connection(path)?)?,
             items_read: AtomicU64::new(0),
             full_scan_steps: AtomicU64::new(0),
-        }
-    }
-
-    pub(super) fn open_connection(&self) -> StoreResult<Connection> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| {
-            StoreError::Unavailable(format!("cannot open {}: {e}", self.path.display()))
-        })?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(storage)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(storage)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(storage)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(storage)?;
-        Ok(conn)
+        })
     }
 
     /// Runs `f` with a connection on a blocking thread.
@@ -73,7 +59,7 @@ impl Pool {
             let idle = pool.idle.lock().ok().and_then(|mut idle| idle.pop());
             let mut conn = match idle {
                 Some(conn) => conn,
-                None => pool.open_connection()?,
+                None => open_connection(&pool.path)?,
             };
             let result = f(&mut conn, &pool);
             if let Ok(mut idle) = pool.idle.lock() {
@@ -85,14 +71,22 @@ impl Pool {
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
     }
 
-    /// Runs a write: like [`Pool::run`], one writer of this process at a time.
-    pub(super) async fn write<T, F>(self: &std::sync::Arc<Self>, f: F) -> StoreResult<T>
+    /// Runs a write that opens its own transaction, alone, on the writer thread.
+    pub(super) async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
-        F: FnOnce(&mut Connection, &Pool) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let _writer = self.writer.lock().await;
-        self.run(f).await
+        self.writer.alone(f).await
+    }
+
+    /// Runs a write inside a transaction it may share with other writes queued meanwhile (group
+    /// commit, `writer.rs`); answers once that transaction is committed.
+    pub(super) async fn write_grouped<F>(&self, f: F) -> StoreResult<()>
+    where
+        F: FnOnce(&Connection) -> StoreResult<()> + Send + 'static,
+    {
+        self.writer.grouped(f).await
     }
 
     /// Counts what a read statement did, for the O(1)-lookup checks.
@@ -110,6 +104,22 @@ impl Pool {
             read_capacity_milli: 0,
         }
     }
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(storage)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(storage)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(storage)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(storage)?;
+    Ok(conn)
 }
 
 /// Maps a SQLite error: a busy or locked database is unavailable for now, a constraint means a

@@ -32,7 +32,7 @@ impl SyncStates for SqliteStore {
     async fn save_sync_state(&self, account: &AccountId, state: &SyncState) -> StoreResult<()> {
         let (account, doc) = (account.to_string(), to_doc(state)?);
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 conn.execute(
                     "INSERT INTO sync_state (account_id, doc) VALUES (?1, ?2) \
                      ON CONFLICT (account_id) DO UPDATE SET doc = excluded.doc",
@@ -57,7 +57,7 @@ impl SyncStates for SqliteStore {
             sortable_time(now),
         );
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 let taken = conn
                     .prepare_cached(
                         "INSERT INTO sync_leases (account_id, holder, expires_at) VALUES (?1, ?2, ?3) \
@@ -90,7 +90,7 @@ impl SyncStates for SqliteStore {
     async fn release_sync_lease(&self, account: &AccountId, holder: &str) -> StoreResult<()> {
         let (account, holder) = (account.to_string(), holder.to_owned());
         self.pool
-            .write(move |conn, _| {
+            .write(move |conn| {
                 conn.execute(
                     "DELETE FROM sync_leases WHERE account_id = ?1 AND holder = ?2",
                     params![account, holder],

@@ -1,7 +1,8 @@
 //! The conditional writes every SQLite transaction is made of. Each one fails with `Conflict`
-//! when the record is not as it was read, so the caller's whole transaction rolls back.
+//! when the record is not as it was read, so the caller's whole transaction (or, in a group
+//! commit, its savepoint) rolls back. They run on a transaction or a savepoint's connection.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::pool::storage;
 use super::{int, to_doc, ts};
@@ -9,7 +10,7 @@ use crate::booking::{CounterDelta, Write};
 use crate::leads::TimelineEntry;
 use crate::store::{Delivery, LeadWrite, LookupClaim, StoreError, StoreResult};
 
-pub(super) fn appointment(tx: &Transaction<'_>, account: &str, write: &Write) -> StoreResult<()> {
+pub(super) fn appointment(tx: &Connection, account: &str, write: &Write) -> StoreResult<()> {
     let a = &write.after;
     let live_start = a.start().filter(|_| a.status().is_live()).map(ts);
     let (id, status, booked_at) = (a.id().as_str(), a.status().as_str(), ts(a.booked_at()));
@@ -51,7 +52,7 @@ pub(super) fn appointment(tx: &Transaction<'_>, account: &str, write: &Write) ->
     expect_one(changed)
 }
 
-pub(super) fn lead(tx: &Transaction<'_>, account: &str, write: &LeadWrite) -> StoreResult<()> {
+pub(super) fn lead(tx: &Connection, account: &str, write: &LeadWrite) -> StoreResult<()> {
     let lead = &write.after;
     let doc = to_doc(lead)?;
     let changed = match write.before_revision {
@@ -85,7 +86,7 @@ fn lookup_key(claim: &LookupClaim) -> (&'static str, &str, &str) {
 }
 
 /// Takes a phone or email for a lead; `Conflict` if another lead holds it.
-pub(super) fn claim(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) -> StoreResult<()> {
+pub(super) fn claim(tx: &Connection, account: &str, claim: &LookupClaim) -> StoreResult<()> {
     let (kind, value, lead) = lookup_key(claim);
     let owner: Option<String> = tx
         .query_row(
@@ -109,7 +110,7 @@ pub(super) fn claim(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) ->
 }
 
 /// Gives up a phone or email the lead no longer has (only if the lead still holds it).
-pub(super) fn release(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) -> StoreResult<()> {
+pub(super) fn release(tx: &Connection, account: &str, claim: &LookupClaim) -> StoreResult<()> {
     let (kind, value, lead) = lookup_key(claim);
     exec(
         tx,
@@ -121,11 +122,7 @@ pub(super) fn release(tx: &Transaction<'_>, account: &str, claim: &LookupClaim) 
     .map_err(storage)
 }
 
-pub(super) fn counters(
-    tx: &Transaction<'_>,
-    account: &str,
-    delta: &CounterDelta,
-) -> StoreResult<()> {
+pub(super) fn counters(tx: &Connection, account: &str, delta: &CounterDelta) -> StoreResult<()> {
     let mut stmt = tx
         .prepare_cached(
             "INSERT INTO day_counts (account_id, day, name, value) VALUES (?1, ?2, ?3, ?4) \
@@ -144,7 +141,7 @@ pub(super) fn counters(
 
 /// Timeline entries are keyed by their event, so writing one twice keeps one.
 pub(super) fn timeline(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account: &str,
     lead: &str,
     entry: &TimelineEntry,
@@ -159,11 +156,7 @@ pub(super) fn timeline(
     .map_err(storage)
 }
 
-pub(super) fn delivery(
-    tx: &Transaction<'_>,
-    account: &str,
-    delivery: &Delivery,
-) -> StoreResult<()> {
+pub(super) fn delivery(tx: &Connection, account: &str, delivery: &Delivery) -> StoreResult<()> {
     exec(
         tx,
         "INSERT INTO deliveries (account_id, id, expires_at, doc) VALUES (?1, ?2, ?3, ?4)",
@@ -187,7 +180,7 @@ pub(super) fn delivery(
 
 /// Runs a statement through the connection's statement cache: the same few statements run for
 /// every booking, so each is parsed once per connection.
-fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
     tx.prepare_cached(sql)?.execute(params)
 }
 
