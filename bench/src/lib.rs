@@ -3,7 +3,9 @@
 // Bench set-up: a missing sample or a bad generated number is a broken checkout.
 #![allow(clippy::panic)]
 
+pub mod load;
 pub mod providers;
+pub mod replay;
 
 use std::path::PathBuf;
 
