@@ -4,7 +4,7 @@ mod account_id;
 mod email;
 mod event;
 mod ids;
-mod phone;
+pub mod phone;
 mod provider;
 mod secret;
 mod status;
