@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bench::latency::percentile_ms;
 use serde_json::{Value, json};
 use shared::accounts::{DEMO_ACCOUNT, DEMO_CALCOM_SECRET};
 use shared::domain::{AccountId, Secret};
@@ -165,14 +166,6 @@ async fn stored_keys(db_path: &str) -> Result<Vec<String>, String> {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1e3
-}
-
 async fn run(binary: &str, out: &str, seconds: u64, connections: usize) -> Result<bool, String> {
     let dir = std::env::temp_dir().join(format!("serve-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -214,8 +207,8 @@ async fn run(binary: &str, out: &str, seconds: u64, connections: usize) -> Resul
     all.latencies.sort();
     let rps = all.latencies.len() as f64 / elapsed;
     let (p50, p99) = (
-        percentile(&all.latencies, 0.50),
-        percentile(&all.latencies, 0.99),
+        percentile_ms(&all.latencies, 0.50),
+        percentile_ms(&all.latencies, 0.99),
     );
     let stored = stored_keys(&db_path).await?;
     let distinct: HashSet<&str> = stored.iter().map(String::as_str).collect();
