@@ -34,14 +34,25 @@ fn with_body(mut event: Value, body: &[u8], signature: (&str, String)) -> String
     event.to_string()
 }
 
+fn calcom_sample(trigger: &str) -> Value {
+    serde_json::from_slice(&provider_fixture(&format!("calcom-booking-{trigger}.json")))
+        .expect("a Cal.com sample")
+}
+
 /// A Cal.com trigger about booking `uid` by attendee `n`, from the provider sample for
-/// `trigger` (`created`, `rescheduled`, `cancelled`); a reschedule moves `from`.
+/// `trigger` (`created`, `rescheduled`, `cancelled`); a reschedule moves `from`. A cancellation
+/// is of a booking made from the `created` sample: it carries that booking's times (and is sent
+/// after it, as the samples' `createdAt` are).
 pub fn calcom(trigger: &str, uid: &str, from: Option<&str>, n: usize) -> String {
-    let mut body: Value =
-        serde_json::from_slice(&provider_fixture(&format!("calcom-booking-{trigger}.json")))
-            .expect("a Cal.com sample");
+    let mut body = calcom_sample(trigger);
     let (phone, email) = attendee(n);
     let payload = &mut body["payload"];
+    if trigger == "cancelled" {
+        let created = calcom_sample("created");
+        for time in ["startTime", "endTime"] {
+            payload[time] = created["payload"][time].clone();
+        }
+    }
     payload["uid"] = json!(uid);
     payload["rescheduleUid"] = json!(from);
     payload["attendees"] = json!([{

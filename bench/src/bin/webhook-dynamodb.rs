@@ -8,7 +8,7 @@
 //!
 //! Cases, each a distinct signed booking per request: a new booking by a new attendee; the same
 //! requests delivered again; a new booking by a known attendee; a reschedule of each first
-//! booking; a cancellation of each rescheduled one; a Calendly new booking. Then new bookings
+//! booking; a cancellation of each second one; a Calendly new booking. Then new bookings
 //! with `IN_FLIGHT` requests at once, as a fleet of Lambda instances would send them.
 //!
 //! Usage: `webhook-dynamodb OUT.json [N] [IN_FLIGHT]` (defaults 500 and 16) with
@@ -190,7 +190,7 @@ fn report(case: &str, m: &Measured, rows: &mut Vec<Value>) {
     ));
     let (usual, count) = sequences.first().cloned().unwrap_or_default();
     rows.push(row(
-        format!("  DynamoDB calls per webhook, {case}"),
+        format!("DynamoDB calls per webhook, {case}"),
         format!("{usual} ({count} of {n}); means: {means}"),
     ));
 }
@@ -246,7 +246,7 @@ async fn main() {
         })
         .collect();
     let cancelled: Vec<String> = (0..n)
-        .map(|i| calcom("cancelled", &format!("moved-{i}"), None, i))
+        .map(|i| calcom("cancelled", &format!("again-{i}"), None, i))
         .collect();
     let cases: [(&str, Provider, &[String]); 5] = [
         (
@@ -301,7 +301,7 @@ async fn main() {
         ),
     ));
     rows.push(row(
-        format!("  DynamoDB calls per webhook, {in_flight} in flight"),
+        format!("DynamoDB calls per webhook, {in_flight} in flight"),
         format!("means: {means}"),
     ));
     std::fs::write(&out, format!("{:#}\n", Value::Array(rows))).unwrap();
