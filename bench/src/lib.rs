@@ -1,11 +1,16 @@
-//! Inputs shared by the benches: the provider samples, and generated leads and bookings.
+//! Inputs shared by the benches: the provider samples, generated leads and bookings, webhook
+//! events; and what the harnesses measure with: latency summaries, DynamoDB call counts.
 
 // Bench set-up: a missing sample or a bad generated number is a broken checkout.
 #![allow(clippy::panic)]
 
+pub mod dynamo_calls;
+pub mod emulated;
+pub mod latency;
 pub mod load;
 pub mod providers;
 pub mod replay;
+pub mod webhook_events;
 
 use std::path::PathBuf;
 

@@ -81,11 +81,7 @@ impl Tally {
     /// The latency at `p` (0..=1) in milliseconds.
     pub fn percentile_ms(&mut self, p: f64) -> f64 {
         self.latencies.sort_unstable();
-        let Some(last) = self.latencies.len().checked_sub(1) else {
-            return f64::NAN;
-        };
-        let index = ((last as f64) * p).round() as usize;
-        self.latencies[index].as_secs_f64() * 1e3
+        crate::latency::percentile_ms(&self.latencies, p)
     }
 }
 

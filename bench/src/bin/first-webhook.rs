@@ -20,6 +20,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench::emulated::Emulated;
 use chrono::Utc;
 use integration_tests::{compact, provider_fixture};
 use serde_json::json;
@@ -28,7 +29,7 @@ use shared::clock::SystemClock;
 use shared::domain::{AccountId, Provider, Secret};
 use shared::providers::calcom;
 use shared::secrets::{DataKey, Keyring, SecretField};
-use shared::store::dynamo::{DynamoStore, load_aws_config};
+use shared::store::dynamo::DynamoStore;
 use shared::store::prelude::*;
 use shared::webhooks::{WebhookRequest, WebhookService};
 
@@ -77,11 +78,11 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let out = args.next().unwrap_or_else(|| "first-webhook.json".into());
     let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(20);
-    let config = load_aws_config().await;
-    let key_id = integration_tests::emulators::kms_key()
-        .await
-        .expect("moto's KMS (AWS_ENDPOINT_URL_KMS)");
-    let table = format!("first-webhook-{}", Utc::now().timestamp_millis());
+    let Emulated {
+        config,
+        kms_key: key_id,
+        table,
+    } = Emulated::connect("first-webhook").await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let fresh = || DynamoStore::new(client.clone(), table.clone()).with_kms_key(&config, &key_id);
     let setup = fresh();
