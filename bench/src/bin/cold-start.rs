@@ -1,6 +1,9 @@
 //! Cold starts: spawns each release binary N times against a local stub of the Lambda Runtime
 //! API and times process start -> its first `GET /runtime/invocation/next` (all the function's
-//! init: config, SDK and HTTP clients). Prints the medians and writes rows for `bench-report`.
+//! init: config, SDK and HTTP clients). Beside each median it reports the page faults of a start
+//! (the child's minor and major faults, read from `/proc/<pid>/stat` once it has polled, before it
+//! is killed) and the binary's size: most of a large binary's extra start-up time is faulting in
+//! its pages. Prints the medians and writes rows for `bench-report`.
 //!
 //! Usage: `cold-start RUNS OUT.json BASELINE BINARY...` (the baseline is the hello-world).
 
@@ -15,8 +18,34 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-/// One start: the time until the binary asks for its first event.
-fn start_once(binary: &Path) -> Result<Duration, String> {
+/// One start: the time until the binary asks for its first event, and the page faults it took
+/// to get there.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    time: Duration,
+    page_faults: u64,
+}
+
+/// Minor plus major page faults of process `pid` (all its threads), from `/proc/<pid>/stat`:
+/// fields 10 and 12, counted after the command name, which may itself hold spaces.
+fn page_faults(pid: u32) -> Result<u64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or("unexpected /proc/<pid>/stat")?;
+    // After the name: state (field 3), ..., minflt (10), cminflt (11), majflt (12).
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |n: usize| -> Result<u64, String> {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| format!("no field {n} in /proc/{pid}/stat"))
+    };
+    Ok(field(10)? + field(12)?)
+}
+
+fn start_once(binary: &Path) -> Result<Start, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let started = Instant::now();
@@ -52,7 +81,9 @@ fn start_once(binary: &Path) -> Result<Duration, String> {
             continue;
         }
         if line.contains("/runtime/invocation/next") {
-            break Ok(started.elapsed());
+            let time = started.elapsed();
+            // The child now waits for an event that never comes: its counts are final.
+            break page_faults(child.id()).map(|page_faults| Start { time, page_faults });
         }
     };
     child.kill().ok();
@@ -60,9 +91,27 @@ fn start_once(binary: &Path) -> Result<Duration, String> {
     result
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
+fn median<T: Ord + Copy>(mut values: Vec<T>) -> T {
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+/// The medians of one binary's starts, and its size on disk.
+#[derive(Clone, Copy, Debug)]
+struct Measured {
+    time: Duration,
+    page_faults: u64,
+    bytes: u64,
+}
+
+impl Measured {
+    fn ms(&self) -> f64 {
+        self.time.as_secs_f64() * 1e3
+    }
+
+    fn mb(&self) -> f64 {
+        self.bytes as f64 / 1e6
+    }
 }
 
 fn main() -> ExitCode {
@@ -72,13 +121,20 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let runs: usize = runs.parse().unwrap_or(20);
-    let measure = |binary: &str| -> Result<Duration, String> {
+    let measure = |binary: &str| -> Result<Measured, String> {
         let path = Path::new(binary);
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| format!("{binary}: {e}"))?
+            .len();
         start_once(path)?; // page cache warm, as on a Lambda host after the first download
-        let times = (0..runs)
+        let starts = (0..runs)
             .map(|_| start_once(path))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(median(times))
+        Ok(Measured {
+            time: median(starts.iter().map(|s| s.time).collect()),
+            page_faults: median(starts.iter().map(|s| s.page_faults).collect()),
+            bytes,
+        })
     };
     let base = match measure(baseline) {
         Ok(t) => t,
@@ -88,8 +144,10 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "hello-world lambda_runtime: {:.2} ms",
-        base.as_secs_f64() * 1e3
+        "hello-world lambda_runtime: {:.2} ms, {} page faults, {:.1} MB",
+        base.ms(),
+        base.page_faults,
+        base.mb()
     );
     let mut rows = Vec::new();
     for binary in binaries {
@@ -97,12 +155,20 @@ fn main() -> ExitCode {
             .file_name()
             .map_or(binary.clone(), |n| n.to_string_lossy().into_owned());
         match measure(binary) {
-            Ok(t) => {
-                let ratio = t.as_secs_f64() / base.as_secs_f64();
-                println!("{name}: {:.2} ms ({ratio:.2}x)", t.as_secs_f64() * 1e3);
+            Ok(m) => {
+                let ratio = m.time.as_secs_f64() / base.time.as_secs_f64();
+                println!(
+                    "{name}: {:.2} ms ({ratio:.2}x), {} page faults, {:.1} MB",
+                    m.ms(),
+                    m.page_faults,
+                    m.mb()
+                );
                 rows.push(json!({
                     "what": format!("cold start to first poll: {name}"),
-                    "measured": format!("{:.2} ms = {ratio:.2}x hello-world ({:.2} ms)", t.as_secs_f64() * 1e3, base.as_secs_f64() * 1e3),
+                    "measured": format!(
+                        "{:.2} ms = {ratio:.2}x hello-world ({:.2} ms); {} page faults (hello-world {}); {:.1} MB binary",
+                        m.ms(), base.ms(), m.page_faults, base.page_faults, m.mb()
+                    ),
                     "target": "≤ 1.5x hello-world",
                     "met": ratio <= 1.5,
                 }));
