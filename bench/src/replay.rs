@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::Utc;
+use integration_tests::stores::all_appointments;
 use shared::booking::{CounterDelta, Write};
 use shared::domain::AccountId;
 use shared::store::sqlite::SqliteStore;
@@ -31,44 +32,34 @@ pub async fn batches_of(store: &SqliteStore, id: &AccountId) -> Result<Vec<Apply
         .map_err(failed)?
         .into_iter();
     let mut batches = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .list_appointments(id, after.as_deref(), 1000)
-            .await
-            .map_err(failed)?;
-        for appointment in page.items {
-            let mut batch = ApplyBatch::default();
-            if let Some(lead_id) = appointment.lead_id() {
-                let lead = store
-                    .get_lead(id, lead_id)
-                    .await
-                    .map_err(failed)?
-                    .ok_or("an appointment's lead is missing")?;
-                for entry in store.lead_timeline(id, lead_id).await.map_err(failed)? {
-                    batch.timeline.push((lead_id.clone(), entry));
-                }
-                batch.claims = claims_of(&lead);
-                batch.leads.push(LeadWrite {
-                    before_revision: None,
-                    after: lead,
-                });
+    for appointment in all_appointments(store, id).await.map_err(failed)? {
+        let mut batch = ApplyBatch::default();
+        if let Some(lead_id) = appointment.lead_id() {
+            let lead = store
+                .get_lead(id, lead_id)
+                .await
+                .map_err(failed)?
+                .ok_or("an appointment's lead is missing")?;
+            for entry in store.lead_timeline(id, lead_id).await.map_err(failed)? {
+                batch.timeline.push((lead_id.clone(), entry));
             }
-            let mut counters = CounterDelta::default();
-            counters.record_change(None, &appointment, account.time_zone);
-            batch.counters = counters;
-            batch.delivery = deliveries.next();
-            batch.appointments.push(Write {
-                before: None,
-                after: appointment,
+            batch.claims = claims_of(&lead);
+            batch.leads.push(LeadWrite {
+                before_revision: None,
+                after: lead,
             });
-            batches.push(batch);
         }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(batches),
-        }
+        let mut counters = CounterDelta::default();
+        counters.record_change(None, &appointment, account.time_zone);
+        batch.counters = counters;
+        batch.delivery = deliveries.next();
+        batch.appointments.push(Write {
+            before: None,
+            after: appointment,
+        });
+        batches.push(batch);
     }
+    Ok(batches)
 }
 
 /// Commits `batches` for `account` into a fresh store at `path` from `concurrency` tasks;

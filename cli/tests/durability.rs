@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use integration_tests::provider_fixture;
+use integration_tests::stores::all_appointments;
 use serde_json::{Value, json};
 use shared::accounts::{DEMO_ACCOUNT, DEMO_CALCOM_SECRET};
 use shared::domain::{AccountId, Secret};
-use shared::store::Appointments;
 use shared::store::sqlite::SqliteStore;
 
 mod common;
@@ -122,19 +122,12 @@ async fn every_acknowledged_booking_survives_sigkill_mid_load() {
 
     let store = SqliteStore::open(&path).await.unwrap();
     let account = AccountId::parse(DEMO_ACCOUNT).unwrap();
-    let mut stored = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .list_appointments(&account, after.as_deref(), 1000)
-            .await
-            .unwrap();
-        stored.extend(page.items.iter().map(|a| a.key().as_str().to_owned()));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+    let stored: Vec<String> = all_appointments(&store, &account)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.key().as_str().to_owned())
+        .collect();
     let distinct: HashSet<&str> = stored.iter().map(String::as_str).collect();
     assert_eq!(distinct.len(), stored.len(), "a booking stored twice");
     let missing: Vec<&String> = acknowledged

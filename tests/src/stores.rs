@@ -329,3 +329,22 @@ macro_rules! conformance {
         }
     };
 }
+
+/// Every appointment of `account`, read page by page.
+pub async fn all_appointments(
+    store: &(impl shared::store::Appointments + ?Sized),
+    account: &AccountId,
+) -> shared::store::StoreResult<Vec<shared::booking::Appointment>> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list_appointments(account, after.as_deref(), 1000)
+            .await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}

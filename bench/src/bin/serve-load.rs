@@ -22,11 +22,12 @@ use std::sync::Arc;
 
 use bench::load::{Bookings, Phase, drive, peak_rss_mib};
 use bench::replay;
+use integration_tests::stores::all_appointments;
 use serde_json::{Value, json};
 use shared::accounts::{DEMO_ACCOUNT, DEMO_CALCOM_SECRET};
 use shared::domain::AccountId;
+use shared::store::Accounts;
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Accounts, Appointments};
 
 const SAMPLE: &[u8] =
     include_bytes!("../../../tests/fixtures/providers/calcom-booking-created.json");
@@ -91,19 +92,10 @@ async fn stored_keys(db_path: &str) -> Result<Vec<String>, String> {
         .await
         .map_err(|e| e.to_string())?;
     let account = AccountId::parse(DEMO_ACCOUNT).map_err(|e| e.to_string())?;
-    let mut keys = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .list_appointments(&account, after.as_deref(), 1000)
-            .await
-            .map_err(|e| e.to_string())?;
-        keys.extend(page.items.iter().map(|a| a.key().as_str().to_owned()));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(keys),
-        }
-    }
+    let stored = all_appointments(&store, &account)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(stored.iter().map(|a| a.key().as_str().to_owned()).collect())
 }
 
 /// The product's throughput against a ceiling's, as a share.
