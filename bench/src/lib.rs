@@ -6,6 +6,7 @@
 
 pub mod dynamo_calls;
 pub mod emulated;
+pub mod http1;
 pub mod latency;
 pub mod load;
 pub mod providers;

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use crate::http1::Connection;
 use shared::domain::Secret;
 use shared::providers::calcom;
 
@@ -97,49 +99,59 @@ pub struct Phase {
 
 /// Runs a phase; answers the tally and its wall time.
 pub async fn drive(phase: &Phase, bookings: Arc<Bookings>) -> Result<(Tally, f64), String> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(phase.connections)
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (host, path) = phase
+        .url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('/'))
+        .ok_or_else(|| format!("not an http:// URL: {}", phase.url))?;
+    let (host, path): (Arc<str>, Arc<str>) = (host.into(), format!("/{path}").into());
     let next = Arc::new(AtomicU64::new(0));
-    let url: Arc<str> = phase.url.clone().into();
     let started = Instant::now();
     let until = started + Duration::from_secs(phase.seconds);
     let tasks: Vec<_> = (0..phase.connections)
         .map(|_| {
-            let (client, url, bookings, next) = (
-                client.clone(),
-                Arc::clone(&url),
+            let (host, path, bookings, next) = (
+                Arc::clone(&host),
+                Arc::clone(&path),
                 Arc::clone(&bookings),
                 Arc::clone(&next),
             );
             let expect = phase.expect;
             tokio::spawn(async move {
                 let mut tally = Tally::default();
+                let mut connection = match Connection::open(&host).await {
+                    Ok(connection) => connection,
+                    Err(e) => {
+                        tally.errors.push(e);
+                        return tally;
+                    }
+                };
                 while Instant::now() < until {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let (body, signature) = bookings.signed(n);
+                    let headers = [
+                        ("Content-Type", "application/json"),
+                        ("X-Cal-Signature-256", signature.as_str()),
+                    ];
                     let started = Instant::now();
-                    let sent = client
-                        .post(&*url)
-                        .header("content-type", "application/json")
-                        .header("x-cal-signature-256", signature)
-                        .body(body)
-                        .send()
-                        .await;
-                    match sent {
-                        Ok(response) if response.status().as_u16() == expect => {
-                            let _ = response.bytes().await;
+                    match connection.post(&path, &headers, &body).await {
+                        Ok(answer) if answer.status == expect => {
                             tally.latencies.push(started.elapsed());
                             tally.accepted.push(n);
                         }
-                        Ok(response) => {
-                            let status = response.status();
-                            let text = response.text().await.unwrap_or_default();
-                            tally.errors.push(format!("{status}: {text}"));
+                        Ok(answer) => tally.errors.push(format!(
+                            "{}: {}",
+                            answer.status,
+                            String::from_utf8_lossy(&answer.body)
+                        )),
+                        Err(e) => {
+                            // The connection is gone: counted, then a new one (or the end).
+                            tally.errors.push(e);
+                            match Connection::open(&host).await {
+                                Ok(fresh) => connection = fresh,
+                                Err(_) => break,
+                            }
                         }
-                        Err(e) => tally.errors.push(e.to_string()),
                     }
                 }
                 tally
@@ -153,7 +165,6 @@ pub async fn drive(phase: &Phase, bookings: Arc<Bookings>) -> Result<(Tally, f64
     Ok((all, started.elapsed().as_secs_f64()))
 }
 
-/// Peak resident set of `pid` (`VmHWM`), in MiB.
 pub fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
