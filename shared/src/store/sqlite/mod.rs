@@ -4,6 +4,7 @@
 
 mod accounts;
 mod appointments;
+mod checkpointer;
 mod counters;
 mod deliveries;
 mod leads;

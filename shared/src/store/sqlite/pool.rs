@@ -8,6 +8,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
+use super::checkpointer;
 use super::writer::Writer;
 use crate::store::{ReadStats, StoreError, StoreResult};
 
@@ -31,13 +32,15 @@ pub(super) struct Pool {
 
 impl Pool {
     /// Opens the database's write connection (creating the file if missing) and starts the
-    /// writer on it.
+    /// writer on it, with its checkpoints on a thread of their own (`checkpointer.rs`).
     pub(super) fn open(path: &Path) -> StoreResult<Self> {
+        let mut write_connection = open_connection(path)?;
+        checkpointer::start(&mut write_connection, path)?;
         Ok(Self {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(MAX_CONNECTIONS),
-            writer: Writer::start(open_connection(path)?)?,
+            writer: Writer::start(write_connection)?,
             items_read: AtomicU64::new(0),
             full_scan_steps: AtomicU64::new(0),
         })
@@ -106,7 +109,7 @@ impl Pool {
     }
 }
 
-fn open_connection(path: &Path) -> StoreResult<Connection> {
+pub(super) fn open_connection(path: &Path) -> StoreResult<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
