@@ -16,6 +16,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// `serve` allocates on many threads at once (workers, blocking reads, the writer); glibc's
+/// malloc contended on its arena locks there (BENCHMARKS.md, serve on SQLite).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
