@@ -50,7 +50,7 @@ impl Accounts for SqliteStore {
     async fn get_account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
         let id = id.to_string();
         self.pool
-            .run(move |conn, pool| {
+            .lookup(move |conn, pool| {
                 let mut stmt = conn
                     .prepare_cached("SELECT doc FROM accounts WHERE id = ?1")
                     .map_err(storage)?;
@@ -67,7 +67,7 @@ impl Accounts for SqliteStore {
     async fn account_by_api_key(&self, hash: &ApiKeyHash) -> StoreResult<Option<Account>> {
         let hash = hash.as_hex().to_owned();
         self.pool
-            .run(move |conn, pool| {
+            .lookup(move |conn, pool| {
                 let mut stmt = conn
                     .prepare_cached(
                         "SELECT a.doc FROM api_keys k JOIN accounts a ON a.id = k.account_id \

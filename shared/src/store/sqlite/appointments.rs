@@ -17,7 +17,7 @@ impl Appointments for SqliteStore {
     ) -> StoreResult<Option<Appointment>> {
         let (account, id) = (account.to_string(), id.to_string());
         self.pool
-            .run(move |conn, pool| {
+            .lookup(move |conn, pool| {
                 let mut stmt = conn
                     .prepare_cached(
                         "SELECT doc FROM appointments WHERE account_id = ?1 AND id = ?2",

@@ -12,7 +12,7 @@ impl Leads for SqliteStore {
     async fn get_lead(&self, account: &AccountId, id: &LeadId) -> StoreResult<Option<Lead>> {
         let (account, id) = (account.to_string(), id.to_string());
         self.pool
-            .run(move |conn, pool| {
+            .lookup(move |conn, pool| {
                 let mut stmt = conn
                     .prepare_cached("SELECT doc FROM leads WHERE account_id = ?1 AND id = ?2")
                     .map_err(storage)?;
@@ -38,7 +38,7 @@ impl Leads for SqliteStore {
             email.map(|e| ("email", e.as_str().to_owned())),
         ];
         self.pool
-            .run(move |conn, pool| {
+            .lookup(move |conn, pool| {
                 let mut stmt = conn
                     .prepare_cached(
                         "SELECT lead_id FROM lead_lookups \
