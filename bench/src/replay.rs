@@ -26,11 +26,12 @@ pub async fn batches_of(store: &SqliteStore, id: &AccountId) -> Result<Vec<Apply
         .await
         .map_err(failed)?
         .ok_or("no account")?;
+    // Newest first from the store: oldest first here, the order they were committed in.
     let mut deliveries = store
         .recent_deliveries(id, Utc::now(), usize::MAX)
         .await
-        .map_err(failed)?
-        .into_iter();
+        .map_err(failed)?;
+    deliveries.reverse();
     let mut batches = Vec::new();
     for appointment in all_appointments(store, id).await.map_err(failed)? {
         let mut batch = ApplyBatch::default();
@@ -52,12 +53,22 @@ pub async fn batches_of(store: &SqliteStore, id: &AccountId) -> Result<Vec<Apply
         let mut counters = CounterDelta::default();
         counters.record_change(None, &appointment, account.time_zone);
         batch.counters = counters;
-        batch.delivery = deliveries.next();
         batch.appointments.push(Write {
             before: None,
             after: appointment,
         });
         batches.push(batch);
+    }
+    // In the order the load committed them (lead ids are ULIDs, one new lead per booking), not
+    // by appointment id: replayed out of order, the time-ordered keys (leads, timeline,
+    // deliveries) would land at random places and the ceiling would be the store's on a worse
+    // layout than the product had.
+    batches.sort_by(|a, b| {
+        let lead = |batch: &ApplyBatch| batch.leads.first().map(|l| l.after.id.clone());
+        lead(a).cmp(&lead(b))
+    });
+    for (batch, delivery) in batches.iter_mut().zip(deliveries) {
+        batch.delivery = Some(delivery);
     }
     Ok(batches)
 }

@@ -29,6 +29,11 @@ use shared::domain::AccountId;
 use shared::store::Accounts;
 use shared::store::sqlite::SqliteStore;
 
+/// The allocator `serve` runs on, so the SQLite ceiling (replayed in this process) is measured
+/// on the same footing as the product.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SAMPLE: &[u8] =
     include_bytes!("../../../tests/fixtures/providers/calcom-booking-created.json");
 

@@ -105,8 +105,8 @@ const MIGRATIONS: &[&str] = &[
     // its leaf and the rest goes to an overflow page; an appointment document (~1.1 KB new,
     // more with each history entry) took two pages, at a random place since ids are hashes,
     // and both were written again on every change. Rows are now appended in rowid order and
-    // found through a small unique index; the other indexes carry `id` so their orders are
-    // still read from the index alone.
+    // found through a small unique index (`appointments_key`); the other indexes carry `id`
+    // so their orders are still read from the index alone.
     r"
     CREATE TABLE appointments_by_rowid (
         account_id  TEXT NOT NULL,
@@ -116,8 +116,7 @@ const MIGRATIONS: &[&str] = &[
         lead_id     TEXT,
         live_start  TEXT,
         doc         TEXT NOT NULL,
-        revision    INTEGER NOT NULL,
-        UNIQUE (account_id, id)
+        revision    INTEGER NOT NULL
     );
     INSERT INTO appointments_by_rowid
         (account_id, id, status, booked_at, lead_id, live_start, doc, revision)
@@ -125,6 +124,8 @@ const MIGRATIONS: &[&str] = &[
         FROM appointments ORDER BY booked_at, id;
     DROP TABLE appointments;
     ALTER TABLE appointments_by_rowid RENAME TO appointments;
+    -- Built after the copy (a sort, not 100,000 random inserts); one appointment per id.
+    CREATE UNIQUE INDEX appointments_key ON appointments (account_id, id);
     CREATE INDEX appointments_upcoming ON appointments (account_id, live_start, id)
         WHERE live_start IS NOT NULL;
     CREATE INDEX appointments_by_lead ON appointments (account_id, lead_id, booked_at, id)
