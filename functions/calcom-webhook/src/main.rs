@@ -1,6 +1,6 @@
 //! The Cal.com webhook Lambda function: wiring only.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::lambda::serve(
         shared::lambda::webhook_service,
