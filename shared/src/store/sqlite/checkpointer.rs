@@ -50,9 +50,9 @@ pub(super) fn start(writer: &mut Connection, path: &Path) -> StoreResult<()> {
         .wal_hook(Some(move |wal: &mut Wal, pages: c_int| {
             if pages >= WRITER_CHECKPOINTS_AT {
                 // Waits for a running background checkpoint (SQLite would answer busy), copies
-                // the rest while no commit can add to it, and waits (busy timeout) for readers of
-                // the old WAL, so the next commit starts it over. The commit has happened: an error here must not reach
-                // its caller, and the next commit tries again.
+                // the rest while no commit can add to it, and waits (busy timeout) for readers
+                // of the old WAL, so the next commit starts it over. The commit has happened:
+                // an error here must not reach its caller, and the next commit tries again.
                 let _turn = turn_of_writer.lock();
                 if let Err(e) = wal.checkpoint_v2(CheckpointMode::RESTART) {
                     tracing::warn!(error = %e, "the writer's checkpoint did not complete");
