@@ -63,10 +63,7 @@ pub async fn batches_of(store: &SqliteStore, id: &AccountId) -> Result<Vec<Apply
     // by appointment id: replayed out of order, the time-ordered keys (leads, timeline,
     // deliveries) would land at random places and the ceiling would be the store's on a worse
     // layout than the product had.
-    batches.sort_by(|a, b| {
-        let lead = |batch: &ApplyBatch| batch.leads.first().map(|l| l.after.id.clone());
-        lead(a).cmp(&lead(b))
-    });
+    batches.sort_by_cached_key(|batch| batch.leads.first().map(|l| l.after.id.clone()));
     for (batch, delivery) in batches.iter_mut().zip(deliveries) {
         batch.delivery = Some(delivery);
     }

@@ -59,15 +59,12 @@ impl Pool {
             .map_err(|_| StoreError::Unavailable("connection pool closed".into()))?;
         let pool = std::sync::Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let idle = pool.idle.lock().ok().and_then(|mut idle| idle.pop());
-            let mut conn = match idle {
+            let mut conn = match pool.take_idle() {
                 Some(conn) => conn,
                 None => open_connection(&pool.path)?,
             };
             let result = f(&mut conn, &pool);
-            if let Ok(mut idle) = pool.idle.lock() {
-                idle.push(conn);
-            }
+            pool.put_back(conn);
             result
         })
         .await
@@ -85,22 +82,25 @@ impl Pool {
         T: Send + 'static,
     {
         let idle = match self.permits.try_acquire() {
-            Ok(permit) => self
-                .idle
-                .lock()
-                .ok()
-                .and_then(|mut idle| idle.pop())
-                .map(|conn| (permit, conn)),
+            Ok(permit) => self.take_idle().map(|conn| (permit, conn)),
             Err(_) => None,
         };
         let Some((_permit, mut conn)) = idle else {
             return self.run(f).await;
         };
         let result = f(&mut conn, self);
+        self.put_back(conn);
+        result
+    }
+
+    fn take_idle(&self) -> Option<Connection> {
+        self.idle.lock().ok().and_then(|mut idle| idle.pop())
+    }
+
+    fn put_back(&self, conn: Connection) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(conn);
         }
-        result
     }
 
     /// Runs a write that opens its own transaction, alone, on the writer thread.
