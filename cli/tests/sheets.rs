@@ -6,6 +6,8 @@
 
 use std::process::Command;
 
+use chrono::{DateTime, Duration, Utc};
+
 use integration_tests::google::{CLIENT_EMAIL, FakeGoogle, SPREADSHEET};
 use serde_json::Value;
 
@@ -57,12 +59,23 @@ fn connected(
     (dir, store, updated)
 }
 
-/// Records Jane's manual call on 1 December, found by `contact` (`--phone P` or `--email E`).
-fn add_janes_call(store: &str, google: &FakeGoogle, contact: &[&str]) {
+/// When Jane's manual call is: 10:00 UTC thirty days from now. A call must still be ahead when
+/// `sync` runs (it completes past manual calls), whatever day the tests run on.
+fn janes_call_at() -> DateTime<Utc> {
+    let day = (Utc::now() + Duration::days(30)).date_naive();
+    day.and_hms_opt(10, 0, 0).unwrap().and_utc()
+}
+
+/// Records Jane's manual call ([`janes_call_at`]), found by `contact` (`--phone P` or `--email E`);
+/// returns its time.
+fn add_janes_call(store: &str, google: &FakeGoogle, contact: &[&str]) -> DateTime<Utc> {
     let add = ["appointments", "add", "acme", "--name", "Jane Doe"];
-    let at = ["--at", "2026-12-01T10:00:00Z"];
+    let when = janes_call_at();
+    let at = when.to_rfc3339();
+    let at = ["--at", at.as_str()];
     let (code, _, text) = cli(store, google, &[&add[..], contact, &at].concat());
     assert_eq!(code, 0, "{text}");
+    when
 }
 
 #[tokio::test]
@@ -103,7 +116,7 @@ async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     assert_eq!(pulled["rowsRead"], 2);
     assert_eq!(pulled["imported"], 2);
 
-    add_janes_call(&store, &google, &["--phone", "+44 7700 123456"]);
+    let call = add_janes_call(&store, &google, &["--phone", "+44 7700 123456"]);
 
     let (code, pushed, text) = cli(&store, &google, &["sheets", "push", "acme"]);
     assert_eq!(code, 0, "{text}");
@@ -113,7 +126,9 @@ async fn a_team_connects_its_sheet_and_sees_bookings_in_it() {
     {
         let state = google.state();
         assert_eq!(state.cell("A2"), "CALL_BOOKED");
-        assert_eq!(state.cell("X2"), "10:00 01/12/2026");
+        // As the account's time zone (London, the default) shows it.
+        let shown = call.with_timezone(&chrono_tz::Europe::London);
+        assert_eq!(state.cell("X2"), shown.format("%H:%M %d/%m/%Y").to_string());
         assert_eq!(state.cell("A3"), "NEW");
     }
 
@@ -265,7 +280,7 @@ async fn a_manual_call_the_team_marks_cancelled_in_the_sheet_is_cancelled_here()
     let (_dir, store, (code, _, text)) =
         connected(&google, SPREADSHEET, &["--sheet-actions", "on"]);
     assert_eq!(code, 0, "{text}");
-    add_janes_call(&store, &google, &["--email", "jane@example.com"]);
+    let _ = add_janes_call(&store, &google, &["--email", "jane@example.com"]);
     let (code, _, text) = cli(&store, &google, &["sync", "acme"]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(google.state().cell("A2"), "CALL_BOOKED");
