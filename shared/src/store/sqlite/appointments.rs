@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
 use super::pool::storage;
+use super::rows::BatchRows;
 use super::{SqliteStore, from_doc, int, ts, writes};
 use crate::booking::Appointment;
 use crate::domain::{AccountId, AppointmentId, LeadId};
@@ -102,28 +103,11 @@ impl Appointments for SqliteStore {
 
     async fn commit(&self, account: &AccountId, batch: &ApplyBatch) -> StoreResult<()> {
         let account = account.to_string();
-        let batch = batch.clone();
+        // Encoded here, off the writer thread (`rows.rs`).
+        let rows = BatchRows::encode(batch)?;
         // One savepoint of a group commit (`writer.rs`): any error rolls back this batch only.
         self.pool
-            .write_grouped(move |tx| {
-                for write in &batch.appointments {
-                    writes::appointment(tx, &account, write)?;
-                }
-                for write in &batch.leads {
-                    writes::lead(tx, &account, write)?;
-                }
-                for claim in &batch.claims {
-                    writes::claim(tx, &account, claim)?;
-                }
-                writes::counters(tx, &account, &batch.counters)?;
-                for (lead, entry) in &batch.timeline {
-                    writes::timeline(tx, &account, lead.as_str(), entry)?;
-                }
-                if let Some(delivery) = &batch.delivery {
-                    writes::delivery(tx, &account, delivery)?;
-                }
-                Ok(())
-            })
+            .write_grouped(move |tx| writes::batch(tx, &account, &rows))
             .await
     }
 }

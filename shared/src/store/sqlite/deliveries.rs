@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::pool::storage;
+use super::rows::DeliveryRow;
 use super::{SqliteStore, from_doc, int, writes};
 use crate::domain::AccountId;
 use crate::store::{Deliveries, Delivery, StoreResult};
@@ -10,9 +11,9 @@ use crate::store::{Deliveries, Delivery, StoreResult};
 #[async_trait]
 impl Deliveries for SqliteStore {
     async fn record_delivery(&self, account: &AccountId, delivery: &Delivery) -> StoreResult<()> {
-        let (account, delivery) = (account.to_string(), delivery.clone());
+        let (account, row) = (account.to_string(), DeliveryRow::encode(delivery)?);
         self.pool
-            .write_grouped(move |tx| writes::delivery(tx, &account, &delivery))
+            .write_grouped(move |tx| writes::delivery(tx, &account, &row))
             .await
     }
 

@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::pool::storage;
+use super::rows::LeadRow;
 use super::{SqliteStore, from_doc, int, writes};
 use crate::domain::{AccountId, Email, LeadId, Phone};
 use crate::leads::{Lead, TimelineEntry};
@@ -69,13 +70,13 @@ impl Leads for SqliteStore {
         claims: &[LookupClaim],
     ) -> StoreResult<()> {
         let account = account.to_string();
-        let (write, released, claims) = (write.clone(), released.to_vec(), claims.to_vec());
+        let (row, released, claims) = (LeadRow::encode(write)?, released.to_vec(), claims.to_vec());
         self.pool
             .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;
-                writes::lead(&tx, &account, &write)?;
+                writes::lead(&tx, &account, &row)?;
                 for claim in &released {
                     writes::release(&tx, &account, claim)?;
                 }
@@ -88,20 +89,25 @@ impl Leads for SqliteStore {
     }
 
     async fn create_leads(&self, account: &AccountId, leads: &[Lead]) -> StoreResult<()> {
-        let (account, leads) = (account.to_string(), leads.to_vec());
+        let account = account.to_string();
+        let rows = leads
+            .iter()
+            .map(|lead| {
+                let write = LeadWrite {
+                    before_revision: None,
+                    after: lead.clone(),
+                };
+                Ok((LeadRow::encode(&write)?, claims_of(lead)))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         self.pool
             .write(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(storage)?;
-                for lead in leads {
-                    let claims = claims_of(&lead);
-                    let write = LeadWrite {
-                        before_revision: None,
-                        after: lead,
-                    };
-                    writes::lead(&tx, &account, &write)?;
-                    for claim in &claims {
+                for (row, claims) in &rows {
+                    writes::lead(&tx, &account, row)?;
+                    for claim in claims {
                         writes::claim(&tx, &account, claim)?;
                     }
                 }

@@ -10,6 +10,7 @@ mod deliveries;
 mod leads;
 mod meta;
 mod pool;
+mod rows;
 mod schema;
 mod sync_state;
 mod writer;

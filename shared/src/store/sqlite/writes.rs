@@ -5,21 +5,12 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::pool::storage;
-use super::{int, to_doc, ts};
-use crate::booking::{CounterDelta, Write};
-use crate::leads::TimelineEntry;
-use crate::store::{Delivery, LeadWrite, LookupClaim, StoreError, StoreResult};
+use super::rows::{AppointmentRow, BatchRows, DeliveryRow, LeadRow, TimelineRow};
+use crate::booking::CounterDelta;
+use crate::store::{LookupClaim, StoreError, StoreResult};
 
-pub(super) fn appointment(tx: &Connection, account: &str, write: &Write) -> StoreResult<()> {
-    let a = &write.after;
-    let live_start = a.start().filter(|_| a.status().is_live()).map(ts);
-    let (id, status, booked_at) = (a.id().as_str(), a.status().as_str(), ts(a.booked_at()));
-    let (lead_id, doc, revision) = (
-        a.lead_id().map(|l| l.as_str()),
-        to_doc(a)?,
-        int(a.revision()),
-    );
-    let changed = match &write.before {
+pub(super) fn appointment(tx: &Connection, account: &str, row: &AppointmentRow) -> StoreResult<()> {
+    let changed = match row.before_revision {
         // A concurrent creator makes the insert violate the primary key: a conflict.
         None => exec(
             tx,
@@ -27,7 +18,14 @@ pub(super) fn appointment(tx: &Connection, account: &str, write: &Write) -> Stor
              (account_id, id, status, booked_at, lead_id, live_start, doc, revision) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
-                account, id, status, booked_at, lead_id, live_start, doc, revision
+                account,
+                row.id,
+                row.status,
+                row.booked_at,
+                row.lead_id,
+                row.live_start,
+                row.doc,
+                row.revision
             ],
         ),
         Some(before) => exec(
@@ -37,14 +35,14 @@ pub(super) fn appointment(tx: &Connection, account: &str, write: &Write) -> Stor
              WHERE account_id = ?1 AND id = ?2 AND revision = ?9",
             params![
                 account,
-                id,
-                status,
-                booked_at,
-                lead_id,
-                live_start,
-                doc,
-                revision,
-                int(before.revision())
+                row.id,
+                row.status,
+                row.booked_at,
+                row.lead_id,
+                row.live_start,
+                row.doc,
+                row.revision,
+                before
             ],
         ),
     }
@@ -52,26 +50,18 @@ pub(super) fn appointment(tx: &Connection, account: &str, write: &Write) -> Stor
     expect_one(changed)
 }
 
-pub(super) fn lead(tx: &Connection, account: &str, write: &LeadWrite) -> StoreResult<()> {
-    let lead = &write.after;
-    let doc = to_doc(lead)?;
-    let changed = match write.before_revision {
+pub(super) fn lead(tx: &Connection, account: &str, row: &LeadRow) -> StoreResult<()> {
+    let changed = match row.before_revision {
         None => exec(
             tx,
             "INSERT INTO leads (account_id, id, doc, revision) VALUES (?1, ?2, ?3, ?4)",
-            params![account, lead.id.as_str(), doc, int(lead.revision)],
+            params![account, row.id, row.doc, row.revision],
         ),
         Some(before) => exec(
             tx,
             "UPDATE leads SET doc = ?3, revision = ?4 \
              WHERE account_id = ?1 AND id = ?2 AND revision = ?5",
-            params![
-                account,
-                lead.id.as_str(),
-                doc,
-                int(lead.revision),
-                int(before)
-            ],
+            params![account, row.id, row.doc, row.revision, before],
         ),
     }
     .map_err(storage)?;
@@ -89,12 +79,13 @@ fn lookup_key(claim: &LookupClaim) -> (&'static str, &str, &str) {
 pub(super) fn claim(tx: &Connection, account: &str, claim: &LookupClaim) -> StoreResult<()> {
     let (kind, value, lead) = lookup_key(claim);
     let owner: Option<String> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT lead_id FROM lead_lookups WHERE account_id = ?1 AND kind = ?2 AND value = ?3",
-            params![account, kind, value],
-            |r| r.get(0),
         )
-        .optional()
+        .and_then(|mut stmt| {
+            stmt.query_row(params![account, kind, value], |r| r.get(0))
+                .optional()
+        })
         .map_err(storage)?;
     match owner {
         Some(owner) if owner == lead => Ok(()),
@@ -140,42 +131,53 @@ pub(super) fn counters(tx: &Connection, account: &str, delta: &CounterDelta) -> 
 }
 
 /// Timeline entries are keyed by their event, so writing one twice keeps one.
-pub(super) fn timeline(
-    tx: &Connection,
-    account: &str,
-    lead: &str,
-    entry: &TimelineEntry,
-) -> StoreResult<()> {
+pub(super) fn timeline(tx: &Connection, account: &str, row: &TimelineRow) -> StoreResult<()> {
     exec(
         tx,
         "INSERT OR IGNORE INTO lead_timeline (account_id, lead_id, entry_key, doc) \
          VALUES (?1, ?2, ?3, ?4)",
-        params![account, lead, entry.key(), to_doc(entry)?],
+        params![account, row.lead_id, row.entry_key, row.doc],
     )
     .map(drop)
     .map_err(storage)
 }
 
-pub(super) fn delivery(tx: &Connection, account: &str, delivery: &Delivery) -> StoreResult<()> {
+pub(super) fn delivery(tx: &Connection, account: &str, row: &DeliveryRow) -> StoreResult<()> {
     exec(
         tx,
         "INSERT INTO deliveries (account_id, id, expires_at, doc) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            account,
-            delivery.id,
-            delivery.expires_at.timestamp(),
-            to_doc(delivery)?
-        ],
+        params![account, row.id, row.expires_at, row.doc],
     )
     .map_err(storage)?;
     // Expired entries go as new ones arrive; the index makes this a short range delete.
     exec(
         tx,
         "DELETE FROM deliveries WHERE expires_at < ?1",
-        params![delivery.received_at.timestamp()],
+        params![row.received_at],
     )
     .map(drop)
     .map_err(storage)
+}
+
+/// Everything an `ApplyBatch` writes, in one transaction or savepoint.
+pub(super) fn batch(tx: &Connection, account: &str, rows: &BatchRows) -> StoreResult<()> {
+    for row in &rows.appointments {
+        appointment(tx, account, row)?;
+    }
+    for row in &rows.leads {
+        lead(tx, account, row)?;
+    }
+    for claimed in &rows.claims {
+        claim(tx, account, claimed)?;
+    }
+    counters(tx, account, &rows.counters)?;
+    for row in &rows.timeline {
+        timeline(tx, account, row)?;
+    }
+    if let Some(row) = &rows.delivery {
+        delivery(tx, account, row)?;
+    }
+    Ok(())
 }
 
 /// Runs a statement through the connection's statement cache: the same few statements run for
