@@ -51,7 +51,11 @@ pub(crate) fn from_raw<'a, T: Deserialize<'a>>(
     if !raw.get().starts_with('{') {
         return Err(PayloadError::field(prefix, "must be a JSON object"));
     }
-    deserialize(|| serde_json::Deserializer::from_str(raw.get()), prefix, prefix)
+    deserialize(
+        || serde_json::Deserializer::from_str(raw.get()),
+        prefix,
+        prefix,
+    )
 }
 
 /// Reads a whole JSON value from the deserializer `open` makes. Tracking the path of every
