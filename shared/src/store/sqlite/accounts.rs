@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -48,18 +50,23 @@ impl Accounts for SqliteStore {
     }
 
     async fn get_account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
-        let id = id.to_string();
+        let (id, decoded) = (id.to_string(), Arc::clone(&self.accounts));
         self.pool
             .lookup(move |conn, pool| {
                 let mut stmt = conn
                     .prepare_cached("SELECT doc FROM accounts WHERE id = ?1")
                     .map_err(storage)?;
-                let doc: Option<String> = stmt
-                    .query_row([&id], |r| r.get(0))
+                // The document is compared where SQLite holds it (`decoded.rs`), not copied.
+                let account = stmt
+                    .query_row([&id], |r| {
+                        let doc = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                        Ok(decoded.decode(&id, doc))
+                    })
                     .optional()
-                    .map_err(storage)?;
-                pool.count_read(&stmt, usize::from(doc.is_some()));
-                doc.map(|d| from_doc(&d, "account")).transpose()
+                    .map_err(storage)?
+                    .transpose()?;
+                pool.count_read(&stmt, usize::from(account.is_some()));
+                Ok(account)
             })
             .await
     }

@@ -6,6 +6,7 @@ mod accounts;
 mod appointments;
 mod checkpointer;
 mod counters;
+mod decoded;
 mod deliveries;
 mod leads;
 mod meta;
@@ -31,6 +32,7 @@ use pool::{Pool, storage};
 pub struct SqliteStore {
     pool: Arc<Pool>,
     secrets: Arc<Secrets>,
+    accounts: Arc<decoded::DecodedAccounts>,
     /// Accounts whose plain-text secrets (from an older build) this open sealed.
     sealed_on_open: usize,
 }
@@ -59,6 +61,7 @@ impl SqliteStore {
         let mut store = Self {
             pool,
             secrets: Arc::new(Secrets::new(Arc::new(key_file))),
+            accounts: Arc::default(),
             sealed_on_open: 0,
         };
         store.sealed_on_open = store.check_key_ring().await?;
