@@ -92,13 +92,7 @@ impl Leads for SqliteStore {
         let account = account.to_string();
         let rows = leads
             .iter()
-            .map(|lead| {
-                let write = LeadWrite {
-                    before_revision: None,
-                    after: lead.clone(),
-                };
-                Ok((LeadRow::encode(&write)?, claims_of(lead)))
-            })
+            .map(|lead| Ok((LeadRow::of(lead, None)?, claims_of(lead))))
             .collect::<StoreResult<Vec<_>>>()?;
         self.pool
             .write(move |conn| {

@@ -5,7 +5,7 @@
 use super::{int, to_doc, ts};
 use crate::booking::{CounterDelta, Write};
 use crate::domain::LeadId;
-use crate::leads::TimelineEntry;
+use crate::leads::{Lead, TimelineEntry};
 use crate::store::{ApplyBatch, Delivery, LeadWrite, LookupClaim, StoreResult};
 
 /// An appointment's row, and the revision the write expects to find (`None`: a new one).
@@ -49,11 +49,16 @@ pub(super) struct LeadRow {
 
 impl LeadRow {
     pub(super) fn encode(write: &LeadWrite) -> StoreResult<Self> {
+        Self::of(&write.after, write.before_revision)
+    }
+
+    /// `lead`'s row, written over the revision `before` (`None`: a new lead).
+    pub(super) fn of(lead: &Lead, before: Option<u64>) -> StoreResult<Self> {
         Ok(Self {
-            id: write.after.id.as_str().to_owned(),
-            doc: to_doc(&write.after)?,
-            revision: int(write.after.revision),
-            before_revision: write.before_revision.map(int),
+            id: lead.id.as_str().to_owned(),
+            doc: to_doc(lead)?,
+            revision: int(lead.revision),
+            before_revision: before.map(int),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! when the record is not as it was read, so the caller's whole transaction (or, in a group
 //! commit, its savepoint) rolls back. They run on a transaction or a savepoint's connection.
 
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::pool::storage;
@@ -10,6 +11,18 @@ use crate::booking::CounterDelta;
 use crate::store::{LookupClaim, StoreError, StoreResult};
 
 pub(super) fn appointment(tx: &Connection, account: &str, row: &AppointmentRow) -> StoreResult<()> {
+    // ?1-?8 are the row; ?9, the revision read, only conditions an update.
+    let values: [&dyn ToSql; 9] = [
+        &account,
+        &row.id,
+        &row.status,
+        &row.booked_at,
+        &row.lead_id,
+        &row.live_start,
+        &row.doc,
+        &row.revision,
+        &row.before_revision,
+    ];
     let changed = match row.before_revision {
         // A concurrent creator makes the insert violate the primary key: a conflict.
         None => exec(
@@ -17,33 +30,14 @@ pub(super) fn appointment(tx: &Connection, account: &str, row: &AppointmentRow) 
             "INSERT INTO appointments \
              (account_id, id, status, booked_at, lead_id, live_start, doc, revision) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                account,
-                row.id,
-                row.status,
-                row.booked_at,
-                row.lead_id,
-                row.live_start,
-                row.doc,
-                row.revision
-            ],
+            &values[..8],
         ),
-        Some(before) => exec(
+        Some(_) => exec(
             tx,
             "UPDATE appointments SET status = ?3, booked_at = ?4, lead_id = ?5, \
              live_start = ?6, doc = ?7, revision = ?8 \
              WHERE account_id = ?1 AND id = ?2 AND revision = ?9",
-            params![
-                account,
-                row.id,
-                row.status,
-                row.booked_at,
-                row.lead_id,
-                row.live_start,
-                row.doc,
-                row.revision,
-                before
-            ],
+            &values[..],
         ),
     }
     .map_err(storage)?;
