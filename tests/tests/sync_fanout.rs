@@ -112,7 +112,11 @@ async fn the_schedule_enqueues_one_message_per_account_that_needs_sync_on_sqs() 
     let calcom = empty_calcom(Duration::ZERO).await;
     let function = SyncFunction {
         service: service(Arc::clone(&h.store), &calcom),
-        queue: Arc::new(SqsQueue::new(sqs.clone(), url.clone())),
+        // As the function builds it: the client is made by the first send.
+        queue: Arc::new(SqsQueue::on_first_send(
+            shared::store::dynamo::load_aws_config().await,
+            url.clone(),
+        )),
     };
     let answer = sync::handle_event(
         &function,

@@ -102,7 +102,7 @@ pub async fn sync_service(
         .to_owned();
     let aws = crate::store::dynamo::load_aws_config().await;
     let store = Arc::new(store_with_secrets(&aws, &config)?);
-    let queue = crate::sync::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url);
+    let queue = crate::sync::sqs::SqsQueue::on_first_send(aws, queue_url);
     let service = crate::sync::SyncService::from_env(store, Arc::new(SystemClock))?;
     Ok((service, queue))
 }

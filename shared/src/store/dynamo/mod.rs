@@ -175,6 +175,23 @@ pub async fn load_aws_config() -> aws_config::SdkConfig {
             .credentials_provider(
                 aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
             );
+        // Nor has a function shared config files unless it names one: looking for
+        // `~/.aws/config` and `~/.aws/credentials` is the larger half of `load` on a cold start.
+        if ![
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_PROFILE",
+        ]
+        .into_iter()
+        .any(env_set)
+        {
+            use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+            loader = loader.profile_files(
+                EnvConfigFiles::builder()
+                    .with_contents(EnvConfigFileKind::Config, "")
+                    .build(),
+            );
+        }
     }
     loader.load().await
 }
