@@ -24,9 +24,9 @@ async fn main() {
     let config = shared::store::dynamo::load_aws_config().await;
     step("AWS config (credential and region chain)");
     // `Client::new` builds the SDK's default endpoint resolver whatever the configuration says
-    // (the partition table is parsed once per process), then a TLS connector it throws away
-    // (validating the HTTP client). The table is timed alone first; a second client shows what
-    // every client costs once the table is in memory.
+    // (the partition table is parsed once per process); the TLS connector waits for the first
+    // request (`shared::tls`). The table is timed alone first; a second client shows what every
+    // client costs once the table is in memory.
     drop(aws_sdk_dynamodb::config::endpoint::DefaultResolver::new());
     step("DynamoDB endpoint rules (partition table)");
     let client = aws_sdk_dynamodb::Client::new(&config);
