@@ -50,6 +50,13 @@ impl Bookings {
         format!("load-{n:08}")
     }
 
+    /// Booking `n`'s attendee phone: 07700 000000 onwards, distinct for the first 100 million
+    /// bookings (a 30 s run at 5,000/s sends 150,000: numbers that wrapped at 100,000 made
+    /// later bookings known attendees, and their replay a conflicting lead insert).
+    pub fn phone(n: u64) -> String {
+        format!("+4477{:08}", n % 100_000_000)
+    }
+
     /// Booking `n`'s body and its `X-Cal-Signature-256`.
     pub fn signed(&self, n: u64) -> (Vec<u8>, String) {
         let body = self
@@ -57,7 +64,7 @@ impl Bookings {
             .replace(UID, &Self::uid(n))
             .replace(BOOKING_ID, &n.to_string())
             .replace(EMAIL, &format!("lead{n}@load.example.com"))
-            .replace(PHONE, &format!("+4477422{:05}", n % 100_000))
+            .replace(PHONE, &Self::phone(n))
             .into_bytes();
         let signature = calcom::sign(&self.secret, &body);
         (body, signature)
@@ -170,4 +177,26 @@ pub fn peak_rss_mib(pid: u32) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use shared::domain::{Phone, Region};
+
+    use super::*;
+
+    #[test]
+    fn bookings_past_a_hundred_thousand_keep_distinct_valid_phones() {
+        let numbers = [
+            0, 1, 99_999, 100_000, 100_001, 150_000, 12_345_678, 99_999_999,
+        ];
+        let phones: HashSet<String> = numbers.iter().map(|&n| Bookings::phone(n)).collect();
+        assert_eq!(phones.len(), numbers.len());
+        for phone in &phones {
+            let parsed = Phone::parse(phone, Region::GB);
+            assert!(parsed.is_ok(), "{phone} is not a valid number: {parsed:?}");
+        }
+    }
 }
