@@ -45,11 +45,6 @@ impl SqsQueue {
         }
     }
 
-    /// A queue at `url`, with a client from the standard AWS configuration.
-    pub async fn from_env(url: impl Into<String>) -> Self {
-        Self::on_first_send(crate::store::dynamo::load_aws_config().await, url)
-    }
-
     fn client(&self) -> &Client {
         match &self.client {
             Sqs::Ready(client) => client,
